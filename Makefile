@@ -1,0 +1,25 @@
+# The two commands of README.md: `make run` (the bot) and `make test` (all tests).
+.PHONY: setup run chat test lint bench
+export UV_PYTHON_DOWNLOADS ?= never
+
+setup:
+	@bash scripts/setup.sh
+
+run: setup
+	.venv/bin/python -m bot run
+
+chat: setup
+	.venv/bin/python -m bot chat
+
+test: setup
+	.venv/bin/python -m nlu train
+	.venv/bin/python -m pytest
+	.venv-rasa/bin/python -m pytest -p no:cacheprovider -c tests/rasa_env.ini
+
+lint: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+
+bench: setup
+	.venv/bin/python bench/nlu.py

@@ -1,0 +1,1 @@
+"""What the bot does for each intent: functions of a Context returning channel-neutral replies."""

@@ -1,0 +1,54 @@
+"""Answers about the initiative from data/knowledge, sharpened by a country when one is named."""
+
+from __future__ import annotations
+
+from actions.base import Action, Context
+from actions.knowledge import TOPICS
+from actions.menu import menu_buttons
+from bot.messages import Button, Reply
+
+# Label of the follow-up button of each topic.
+TOPIC_LABELS = {
+    "initiative_overview": "btn.overview",
+    "lmec_about": "btn.lmec",
+    "member_countries": "btn.countries",
+    "priority_areas": "btn.priorities",
+    "climate_action": "btn.climate",
+    "biodiversity": "btn.biodiversity",
+    "pollution_control": "btn.pollution",
+    "knowledge_platform": "btn.platform",
+    "youth_participation": "btn.youth",
+    "funding": "btn.funding",
+    "demo_projects": "btn.projects",
+    "contact": "btn.contact",
+}
+
+
+async def answer(ctx: Context, intent: str) -> list[Reply]:
+    """The knowledge entry of intent in the user's language, with follow-up topics."""
+    entry = ctx.knowledge.get(intent)
+    if entry is None:
+        contact = contact_line(ctx)
+        ctx.unanswered = True
+        return [Reply(ctx.t("faq.unknown", contact=contact), menu_buttons(ctx))]
+    text = entry.answer_for(ctx.entity("country")).texts[ctx.lang]
+    buttons = tuple(Button(ctx.t(TOPIC_LABELS[r]), f"intent:{r}") for r in entry.related
+                    if r in TOPIC_LABELS)
+    return [Reply(text, (*buttons, ctx.button("btn.menu", "intent:help")))]
+
+
+def contact_line(ctx: Context) -> str:
+    """The Center's contacts, as short as possible, for "ask the Center" answers."""
+    return ctx.t("contact.short")
+
+
+def _answer_for(intent: str) -> Action:
+    async def action(ctx: Context) -> list[Reply]:
+        return await answer(ctx, intent)
+
+    action.__name__ = intent
+    action.__doc__ = f"Answer about {intent.replace('_', ' ')}."
+    return action
+
+
+ACTIONS: dict[str, Action] = {intent: _answer_for(intent) for intent in TOPICS}

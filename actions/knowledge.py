@@ -1,0 +1,89 @@
+"""The answers about the initiative (data/knowledge/<intent>.yml), every one in seven languages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
+LANGUAGES = ("zh", "en", "th", "vi", "km", "lo", "my")
+COUNTRIES = ("CN", "KH", "LA", "MM", "TH", "VN")
+# The question intents answered from knowledge (DESIGN.md), one file each.
+TOPICS = ("initiative_overview", "lmec_about", "member_countries", "priority_areas",
+          "climate_action", "biodiversity", "pollution_control", "knowledge_platform",
+          "youth_participation", "funding", "demo_projects", "contact")
+
+
+class KnowledgeError(ValueError):
+    """A knowledge file is malformed or incomplete."""
+
+
+@dataclass(frozen=True)
+class Source:
+    doc: str
+    section: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer in every language, with the seed sections its facts come from."""
+
+    texts: dict[str, str]
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The knowledge of one intent: a general answer, sharper ones per country, follow-ups."""
+
+    intent: str
+    answer: Answer
+    related: tuple[str, ...] = ()
+    by_country: dict[str, Answer] = field(default_factory=dict)
+
+    def answer_for(self, country: str | None) -> Answer:
+        if country and country in self.by_country:
+            return self.by_country[country]
+        return self.answer
+
+
+def _answer(data: dict[str, Any], where: str) -> Answer:
+    texts = data.get("answers") or {}
+    missing = [lang for lang in LANGUAGES if not str(texts.get(lang) or "").strip()]
+    if missing:
+        raise KnowledgeError(f"{where}: no answer in {', '.join(missing)}")
+    sources = tuple(Source(str(s["doc"]), str(s["section"])) for s in data.get("sources") or [])
+    if not sources:
+        raise KnowledgeError(f"{where}: no sources")
+    return Answer({lang: str(texts[lang]).strip() for lang in LANGUAGES}, sources)
+
+
+class Knowledge:
+    """All entries, by intent; validated on load."""
+
+    def __init__(self, entries: dict[str, Entry]) -> None:
+        self.entries = entries
+
+    @classmethod
+    def load(cls, directory: Path = KNOWLEDGE_DIR) -> Knowledge:
+        entries: dict[str, Entry] = {}
+        for path in sorted(directory.glob("*.yml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            intent = str(data.get("intent") or path.stem)
+            by_country = {}
+            for code, country_data in (data.get("by_country") or {}).items():
+                if code not in COUNTRIES:
+                    raise KnowledgeError(f"{path.name}: unknown country {code}")
+                by_country[code] = _answer(country_data, f"{path.name} [{code}]")
+            related = tuple(data.get("related") or ())
+            unknown = [r for r in (intent, *related) if r not in TOPICS]
+            if unknown:
+                raise KnowledgeError(f"{path.name}: not question intents: {unknown}")
+            entries[intent] = Entry(intent, _answer(data, path.name), related, by_country)
+        return cls(entries)
+
+    def get(self, intent: str) -> Entry | None:
+        return self.entries.get(intent)

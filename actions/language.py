@@ -1,0 +1,26 @@
+"""Changing the language the bot answers in."""
+
+from __future__ import annotations
+
+from actions.base import Action, Context
+from bot.i18n import LANGUAGES, NATIVE_NAMES
+from bot.messages import Button, Reply
+
+
+async def change_language(ctx: Context) -> list[Reply]:
+    """Offer each language by its own name."""
+    buttons = tuple(Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGUAGES)
+    return [Reply(ctx.t("language.choose"), buttons, columns=2)]
+
+
+async def set_language(ctx: Context, lang: str) -> list[Reply]:
+    """Store the chosen language; it wins over detection from now on."""
+    if lang not in LANGUAGES:
+        return await change_language(ctx)
+    ctx.user.language = lang
+    ctx.user.language_chosen = True
+    ctx.lang = lang
+    return [Reply(ctx.t("language.changed"))]
+
+
+ACTIONS: dict[str, Action] = {"change_language": change_language}

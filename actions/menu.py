@@ -1,0 +1,62 @@
+"""Greetings, help and the menu; small talk; features that are not open yet."""
+
+from __future__ import annotations
+
+from actions.base import Action, Context
+from bot.messages import Button, Reply
+
+# The topics of the main menu: (text key of the label, payload).
+MENU = (
+    ("btn.overview", "intent:initiative_overview"),
+    ("btn.youth", "intent:youth_participation"),
+    ("btn.events", "intent:list_events"),
+    ("btn.feedback", "intent:give_feedback"),
+    ("btn.contact", "intent:contact"),
+    ("btn.human", "human"),
+    ("btn.language", "intent:change_language"),
+    ("btn.privacy", "intent:delete_my_data"),
+)
+
+
+def menu_buttons(ctx: Context) -> tuple[Button, ...]:
+    return tuple(ctx.button(key, data) for key, data in MENU)
+
+
+def _name(ctx: Context) -> str:
+    name = (ctx.incoming.display_name or "").strip()
+    return f" {name[:40]}" if name else ""
+
+
+async def greet(ctx: Context) -> list[Reply]:
+    """Hello, with the menu."""
+    return [Reply(ctx.t("greet", name=_name(ctx)), menu_buttons(ctx))]
+
+
+async def help_(ctx: Context) -> list[Reply]:
+    """What the bot can do, with the menu."""
+    return [Reply(ctx.t("help"), menu_buttons(ctx))]
+
+
+async def goodbye(ctx: Context) -> list[Reply]:
+    return [Reply(ctx.t("goodbye"))]
+
+
+async def thanks(ctx: Context) -> list[Reply]:
+    return [Reply(ctx.t("thanks"), (ctx.button("btn.menu", "intent:help"),))]
+
+
+async def coming_soon(ctx: Context) -> list[Reply]:
+    """A feature of a later release: say so honestly and offer the menu."""
+    return [Reply(ctx.t("coming_soon"), menu_buttons(ctx))]
+
+
+ACTIONS: dict[str, Action] = {
+    "greet": greet,
+    "help": help_,
+    "goodbye": goodbye,
+    "thanks": thanks,
+    "list_events": coming_soon,
+    "subscribe_reminders": coming_soon,
+    "unsubscribe_reminders": coming_soon,
+    "give_feedback": coming_soon,
+}

@@ -1,0 +1,52 @@
+"""Settings from the environment or a `.env` file (see .env.example); built by load_settings()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything configurable; secrets are SecretStr and never logged."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.db'}"
+    rasa_url: str | None = None
+    rasa_token: SecretStr | None = None
+
+    telegram_token: SecretStr | None = None
+    telegram_base_url: str | None = None  # Bot API server, default api.telegram.org
+    telegram_webhook_url: str | None = None  # public https URL of /telegram/webhook
+    telegram_secret_token: SecretStr | None = None
+    telegram_staff_chat_id: int | None = None  # where "talk to a person" is forwarded
+
+    line_channel_secret: SecretStr | None = None
+    line_channel_access_token: SecretStr | None = None
+    line_api_host: str | None = None  # Messaging API host, default api.line.me
+
+    staff_ids: list[str] = Field(default_factory=list)  # "telegram:123", "line:U..."
+
+    host: str = "0.0.0.0"
+    port: int = 8080
+    max_body_bytes: int = 1_000_000
+    default_language: str = "en"
+    default_timezone: str = "Asia/Bangkok"
+    log_level: str = "INFO"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_token is not None
+
+    @property
+    def line_enabled(self) -> bool:
+        return self.line_channel_secret is not None and self.line_channel_access_token is not None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment and .env, with explicit overrides (tests)."""
+    return Settings(**overrides)  # type: ignore[arg-type]

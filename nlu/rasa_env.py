@@ -1,0 +1,110 @@
+"""Where Rasa's environment, training data and models live, and how to train a model.
+
+The bot's environment never imports rasa: it runs `.venv-rasa/bin/rasa` as a subprocess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+# What a trained model depends on: a change to any of these trains a new model.
+_MODEL_INPUTS = ("config.yml", "data/nlu", "nlu/tokenizer.py", "nlu/segment.py",
+                 "nlu/langid.py", "nlu/scripts.py", "nlu/requirements-rasa.txt")
+
+
+class RasaEnvironmentMissing(RuntimeError):
+    """The Rasa environment (.venv-rasa) has not been set up."""
+
+
+@dataclass(frozen=True)
+class RasaProject:
+    """A Rasa project: its config, training data, models folder and environment."""
+
+    root: Path = ROOT
+    config: str = "config.yml"
+    data: str = "data/nlu"
+
+    @property
+    def var(self) -> Path:
+        return self.root / "var"
+
+    @property
+    def models(self) -> Path:
+        return self.root / "models"
+
+    @property
+    def rasa_executable(self) -> Path:
+        return self.root / ".venv-rasa" / "bin" / "rasa"
+
+    def environment(self) -> dict[str, str]:
+        """Environment of a Rasa subprocess: offline, quiet, caches inside var/."""
+        env = dict(os.environ)
+        env.update(
+            PYTHONPATH=str(self.root),
+            RASA_TELEMETRY_ENABLED="false",
+            RASA_CACHE_DIRECTORY=str(self.var / "rasa-cache"),
+            PYTHAINLP_DATA=str(self.var / "pythainlp"),
+            GLM_CACHE_DIR=str(self.var / "cache"),
+            TF_CPP_MIN_LOG_LEVEL="2",
+            PYTHONWARNINGS="ignore",
+            HF_HUB_OFFLINE="1",
+            MPLCONFIGDIR=str(self.var / "matplotlib"),
+        )
+        return env
+
+    def fingerprint(self) -> str:
+        """Hash of everything a trained model depends on."""
+        digest = hashlib.sha256()
+        paths = [self.root / self.config if p == "config.yml" else self.root / p
+                 for p in _MODEL_INPUTS]
+        if self.config != "config.yml":
+            paths.append(self.root / self.data)
+        for path in paths:
+            files = sorted(path.rglob("*")) if path.is_dir() else [path]
+            for file in files:
+                if file.is_file():
+                    digest.update(str(file.relative_to(self.root)).encode())
+                    digest.update(file.read_bytes())
+        return digest.hexdigest()[:16]
+
+    def model_name(self) -> str:
+        stem = Path(self.config).stem.replace("_", "-")
+        return f"nlu-{stem}-{self.fingerprint()}"
+
+    def model_path(self) -> Path:
+        return self.models / f"{self.model_name()}.tar.gz"
+
+    def require_environment(self) -> None:
+        if not self.rasa_executable.exists():
+            raise RasaEnvironmentMissing(
+                f"{self.rasa_executable} not found: run `bash scripts/setup.sh` (or `make setup`)"
+            )
+
+    def train(self, *, force: bool = False) -> Path:
+        """Train a model unless one for the current data and config exists; return its path."""
+        target = self.model_path()
+        if target.exists() and not force:
+            logger.info("model up to date: %s", target)
+            return target
+        self.require_environment()
+        self.models.mkdir(parents=True, exist_ok=True)
+        command = [
+            str(self.rasa_executable), "train", "nlu",
+            "--config", str(self.root / self.config),
+            "--nlu", str(self.root / self.data),
+            "--out", str(self.models),
+            "--fixed-model-name", self.model_name(),
+        ]
+        logger.info("training %s", target.name)
+        subprocess.run(command, check=True, cwd=self.root, env=self.environment(),
+                       stdout=sys.stderr)
+        return target

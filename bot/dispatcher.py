@@ -17,6 +17,7 @@ from actions.knowledge import Knowledge
 from actions.language import set_language
 from actions.menu import greet, menu_buttons
 from actions.registry import BUTTON_ACTIONS, INTENT_ACTIONS
+from bot.channels import Sender
 from bot.i18n import LANGUAGES, Catalog
 from bot.messages import Incoming, Kind, Reply
 from bot.storage import repo
@@ -79,6 +80,8 @@ class Dispatcher:
         self.knowledge = knowledge
         self.staff_desk = staff_desk
         self.default_language = default_language
+        # How to reach a chat of each channel outside a reply (staff answers, later broadcasts).
+        self.senders: dict[str, Sender] = {}
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
 
@@ -125,7 +128,7 @@ class Dispatcher:
                 logger.info("update %s on %s already handled", incoming.update_id,
                             incoming.channel)
                 return Outcome([], self.default_language, duplicate=True)
-            user, created = await repo.get_or_create_user(session, incoming.channel,
+            user, _ = await repo.get_or_create_user(session, incoming.channel,
                                                           incoming.user_id, incoming.chat_id)
             if user.blocked:
                 user.blocked, user.active = False, True
@@ -136,7 +139,7 @@ class Dispatcher:
                 user.language = lang
             ctx = Context(session, user, lang, incoming, self.texts, self.knowledge,
                           understanding, self.staff_desk)
-            replies = await self._act(ctx, understanding, nlu_down, created)
+            replies = await self._act(ctx, understanding, nlu_down)
             if incoming.kind is Kind.TEXT and ctx.user in session:
                 intent = understanding.parse.intent if understanding else None
                 await repo.log_message(
@@ -146,8 +149,8 @@ class Dispatcher:
                     answered=not ctx.unanswered and not nlu_down)
             return Outcome(replies, ctx.lang)
 
-    async def _act(self, ctx: Context, understanding: Understanding | None, nlu_down: bool,
-                   created: bool) -> list[Reply]:
+    async def _act(self, ctx: Context, understanding: Understanding | None,
+                   nlu_down: bool) -> list[Reply]:
         incoming = ctx.incoming
         if incoming.kind is Kind.START:
             return await greet(ctx)
@@ -165,8 +168,6 @@ class Dispatcher:
         replies = await action(ctx)
         if len(incoming.text) > LONG_MESSAGE:
             replies.insert(0, Reply(ctx.t("too_long")))
-        if created and understanding.parse.intent != "greet":
-            logger.debug("new user started with %s", understanding.parse.intent)
         return replies
 
     async def _button(self, ctx: Context, data: str) -> list[Reply]:

@@ -13,8 +13,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-# Above this probability a Myanmar-script text is treated as Zawgyi.
-ZAWGYI_THRESHOLD = 0.95
+# Above this probability a Myanmar-script text is treated as Zawgyi; above the lower one too
+# when it holds code points that Burmese in Unicode does not use (Zawgyi's stacked letters).
+ZAWGYI_THRESHOLD = 0.999
+ZAWGYI_THRESHOLD_WITH_MARKERS = 0.5
+_ZAWGYI_MARKERS = re.compile("[\u1060-\u1097]")
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069]")
 # Zero-width joiners are kept only inside emoji sequences (👩‍🌾), where they mean something.
@@ -50,6 +53,13 @@ def zawgyi_probability(text: str) -> float:
     return float(_zawgyi_detector().get_zawgyi_probability(text))
 
 
+def is_zawgyi(text: str) -> bool:
+    """True when text is Burmese typed in the Zawgyi encoding."""
+    probability = zawgyi_probability(text)
+    return probability > ZAWGYI_THRESHOLD or (
+        probability > ZAWGYI_THRESHOLD_WITH_MARKERS and bool(_ZAWGYI_MARKERS.search(text)))
+
+
 def zawgyi_to_unicode(text: str) -> str:
     """Convert Zawgyi-encoded Burmese to Unicode."""
     from myanmar import converter
@@ -67,7 +77,7 @@ def normalize(text: str) -> NormalizedText:
     text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = _INVISIBLE.sub("", text)
     text = _STRAY_JOINER.sub("", text)
-    zawgyi = zawgyi_probability(text) > ZAWGYI_THRESHOLD
+    zawgyi = is_zawgyi(text)
     if zawgyi:
         text = zawgyi_to_unicode(text)
     text = unicodedata.normalize("NFC", text)

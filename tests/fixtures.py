@@ -1,0 +1,105 @@
+"""Fixtures of the bot's environment (imported by tests/conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from actions.knowledge import Knowledge
+from bot.dispatcher import Dispatcher
+from bot.i18n import Catalog
+from bot.storage.database import Database
+from nlu.client import NluClient
+from nlu.server import LocalRasaServer
+
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def rasa_url() -> Iterator[str]:
+    """A Rasa server with the model trained from data/ and config.yml (RASA_URL to reuse one)."""
+    if os.environ.get("RASA_URL"):
+        yield os.environ["RASA_URL"]
+        return
+    with LocalRasaServer() as server:
+        yield server.url
+
+
+@pytest.fixture
+async def nlu(rasa_url: str) -> AsyncIterator[NluClient]:
+    client = NluClient(rasa_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def texts() -> Catalog:
+    return Catalog.load()
+
+
+@pytest.fixture(scope="session")
+def knowledge() -> Knowledge:
+    return Knowledge.load()
+
+
+async def _fresh_postgres_database() -> str:
+    """A new, empty PostgreSQL database on the test server; its URL."""
+    url = make_url(POSTGRES_URL)
+    name = f"glm_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
+                                       password=url.password, database=url.database)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _drop_postgres_database(database_url: str) -> None:
+    url = make_url(POSTGRES_URL)
+    name = make_url(database_url).database
+    connection = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
+                                       password=url.password, database=url.database)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """An empty database: a SQLite file, or a fresh database on the PostgreSQL server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'bot.db'}"
+        return
+    url = await _fresh_postgres_database()
+    yield url
+    await _drop_postgres_database(url)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url)
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'bot.db'}")
+    await database.migrate()
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture
+def dispatcher(sqlite_db: Database, nlu: NluClient, texts: Catalog,
+               knowledge: Knowledge) -> Dispatcher:
+    return Dispatcher(sqlite_db, nlu, texts, knowledge)

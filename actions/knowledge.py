@@ -87,3 +87,38 @@ class Knowledge:
 
     def get(self, intent: str) -> Entry | None:
         return self.entries.get(intent)
+
+
+LANGUAGE_NAMES = {"zh": "中文", "en": "English", "th": "ไทย", "vi": "Tiếng Việt", "km": "ខ្មែរ",
+                  "lo": "ລາວ", "my": "မြန်မာ"}
+
+
+def _cell(text: str) -> str:
+    return text.strip().replace("|", "\\|").replace("\n", "<br>")
+
+
+def render_markdown(knowledge: Knowledge) -> str:
+    """docs/knowledge.md: one table per intent with every language, for native reviewers."""
+    lines = ["# The bot's answers about the initiative",
+             "",
+             "Generated from `data/knowledge/` by `python -m bot knowledge-doc`; do not edit by "
+             "hand. One table per question intent, each answer in all seven languages, with the "
+             "seed sections its facts come from.",
+             ""]
+    for intent in TOPICS:
+        entry = knowledge.get(intent)
+        if entry is None:
+            continue
+        variants = [("", entry.answer)] + [(f" — {code}", answer)
+                                           for code, answer in sorted(entry.by_country.items())]
+        for suffix, answer in variants:
+            lines += [f"## {intent}{suffix}", ""]
+            sources = "; ".join(f"{s.doc}: {s.section}" for s in answer.sources)
+            lines += [f"Sources: {sources}", ""]
+            if entry.related and not suffix:
+                lines += [f"Follow-up topics: {', '.join(entry.related)}", ""]
+            lines += ["| language | answer |", "|---|---|"]
+            lines += [f"| {LANGUAGE_NAMES[lang]} | {_cell(answer.texts[lang])} |"
+                      for lang in LANGUAGES]
+            lines.append("")
+    return "\n".join(lines)

@@ -43,7 +43,15 @@ def main(argv: list[str] | None = None) -> int:
     unanswered = commands.add_parser("unanswered", help="most frequent unanswered questions")
     unanswered.add_argument("--limit", type=int, default=20)
     unanswered.add_argument("--export", metavar="FILE", help="write them as Rasa NLU data to label")
+    commands.add_parser("knowledge-doc", help="regenerate docs/knowledge.md from data/knowledge")
     args = parser.parse_args(argv)
+    if args.command == "knowledge-doc":
+        from actions.knowledge import Knowledge, render_markdown
+        from bot.settings import ROOT
+
+        (ROOT / "docs" / "knowledge.md").write_text(render_markdown(Knowledge.load()),
+                                                    encoding="utf-8")
+        return 0
     settings = load_settings()
     configure_logging("WARNING" if args.command == "chat" else settings.log_level)
     if args.command == "chat":

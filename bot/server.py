@@ -62,12 +62,15 @@ def build_web_app(core: Core, telegram: TelegramChannel | None, line: LineChanne
             return Response(status_code=415)
         try:
             data = json.loads(await read_body(request, limit))
-            update = Update.de_json(data, telegram.application.bot)
         except BodyTooLarge:
             return Response(status_code=413)
-        except (ValueError, TypeError, KeyError):
+        except ValueError:
             return Response(status_code=400)
-        if update is None or not isinstance(data, dict):
+        if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            return Response(status_code=400)
+        try:
+            update = Update.de_json(data, telegram.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):
             return Response(status_code=400)
         await telegram.application.update_queue.put(update)
         return Response(status_code=200)

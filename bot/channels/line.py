@@ -46,6 +46,18 @@ _CONTENT_KINDS = (
 )
 
 
+def clip(text: str, limit: int) -> str:
+    """text cut to at most limit UTF-16 code units (how LINE counts), ending in "…" if cut."""
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    units = 0
+    for i, char in enumerate(text):
+        units += len(char.encode("utf-16-le")) // 2
+        if units > limit - 1:
+            return text[:i].rstrip() + "…"
+    return text
+
+
 def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
     messages: list[ImageMessage | TextMessage] = []
     if reply.image_url:
@@ -55,8 +67,8 @@ def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
     quick_reply = None
     if reply.buttons:
         quick_reply = QuickReply(items=[
-            QuickReplyItem(action=PostbackAction(label=b.label[:20], data=b.data,
-                                                 display_text=b.label[:300]))
+            QuickReplyItem(action=PostbackAction(label=clip(b.label, 20), data=b.data,
+                                                 display_text=clip(b.label, 300)))
             for b in reply.buttons[:MAX_QUICK_REPLIES]])
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
@@ -70,9 +82,8 @@ class LineChannel:
     def __init__(self, channel_secret: str, access_token: str, dispatcher: Dispatcher,
                  db: Database, *, host: str | None = None) -> None:
         self.parser = WebhookParser(channel_secret)
-        configuration = Configuration(access_token=access_token)
-        if host:
-            configuration.host = host
+        configuration = (Configuration(host=host, access_token=access_token) if host
+                         else Configuration(access_token=access_token))
         self.api_client = AsyncApiClient(configuration)
         self.api = AsyncMessagingApi(self.api_client)
         self.dispatcher = dispatcher

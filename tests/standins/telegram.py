@@ -90,23 +90,10 @@ class TelegramStandIn(StandInServer):
             "first_name": "GLM Test Bot",
             "username": "glm_test_bot",
         }
-        self.calls: list[tuple[str, Json]] = []
-        self.sent: list[Json] = []
-        self.commands: dict[str, list[Json]] = {}
-        self.scoped_commands: dict[tuple[str, str], list[Json]] = {}
-        self.blocked_chats: set[int] = set()
-        self.updates: list[Json] = []
-        self.messages: dict[tuple[int | str, int], Json] = {}
-        self.files: dict[str, bytes] = {}
-        self.webhook_url = ""
-        self.allowed_updates: list[str] = []
-        self._callback_ids: set[str] = set()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1)
-        self._rate_limited = 0
-        self._retry_after = 1
-        self._rate_limit_methods: frozenset[str] | None = None
         self._poll_generation = 0
+        self.reset()
         self._closing = False
         self._changes = Changes()
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -155,6 +142,23 @@ class TelegramStandIn(StandInServer):
         self._closing = False
 
     # ---- test controls -------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forget all recordings, queued updates, commands, blocks and rate limits."""
+        self.calls: list[tuple[str, Json]] = []
+        self.sent: list[Json] = []
+        self.commands: dict[str, list[Json]] = {}
+        self.scoped_commands: dict[tuple[str, str], list[Json]] = {}
+        self.blocked_chats: set[int] = set()
+        self.updates: list[Json] = []
+        self.messages: dict[tuple[int | str, int], Json] = {}
+        self.files: dict[str, bytes] = {}
+        self.webhook_url = ""
+        self.allowed_updates: list[str] = []
+        self._callback_ids: set[str] = set()
+        self._rate_limited = 0
+        self._retry_after = 1
+        self._rate_limit_methods: frozenset[str] | None = None
 
     def push_update(self, update: Json) -> Json:
         """Queue an update for getUpdates (update_id assigned if missing) and return it."""
@@ -388,7 +392,7 @@ class TelegramStandIn(StandInServer):
         self.updates = [
             u
             for u in self.updates
-            if (kind := next(k for k in u if k != "update_id")) in allowed
+            if (kind := next((k for k in u if k != "update_id"), "")) in allowed
             or (not allowed and kind not in DEFAULT_EXCLUDED_UPDATES)
         ]
         return self.updates

@@ -1,0 +1,87 @@
+"""A running bot (core, channels, web app on a real port) wired to the stand-in APIs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bot.app import Core, running_core
+from bot.channels.line import LineChannel
+from bot.channels.telegram import TelegramChannel
+from bot.server import build_web_app, running_channels
+from bot.settings import Settings, load_settings
+from tests.standins.line import LineStandIn
+from tests.standins.server import StandInServer
+from tests.standins.telegram import TelegramStandIn
+
+SECRET_TOKEN = "webhook-secret-123"
+
+
+@dataclass
+class RunningBot:
+    core: Core
+    telegram: TelegramChannel | None
+    line: LineChannel | None
+    url: str
+    http: httpx.AsyncClient
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[TelegramStandIn]:
+    async with TelegramStandIn() as api:
+        yield api
+
+
+@pytest.fixture
+async def line_api() -> AsyncIterator[LineStandIn]:
+    async with LineStandIn() as api:
+        yield api
+
+
+def bot_settings(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
+                 line_api: LineStandIn, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
+        "rasa_url": rasa_url,
+        "telegram_token": telegram_api.token,
+        "telegram_base_url": telegram_api.base_url,
+        "telegram_webhook_url": "https://bot.example.org/telegram/webhook",
+        "telegram_secret_token": SECRET_TOKEN,
+        "line_channel_secret": line_api.channel_secret,
+        "line_channel_access_token": line_api.channel_access_token,
+        "line_api_host": line_api.host,
+        "max_body_bytes": 200_000,
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+
+
+async def start_bot(settings: Settings) -> AsyncIterator[RunningBot]:
+    async with running_core(settings) as core, running_channels(core) as (telegram, line):
+        app = build_web_app(core, telegram, line, telegram_secret=SECRET_TOKEN)
+        async with StandInServer(app) as server, httpx.AsyncClient(base_url=server.url) as http:
+            yield RunningBot(core, telegram, line, server.url, http)
+
+
+@pytest.fixture
+async def webhook_bot(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
+                      line_api: LineStandIn) -> AsyncIterator[RunningBot]:
+    """Telegram by webhook and LINE, one ASGI app on a real port."""
+    async for bot in start_bot(bot_settings(tmp_path, rasa_url, telegram_api, line_api)):
+        yield bot
+
+
+@pytest.fixture
+async def polling_bot(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
+                      line_api: LineStandIn) -> AsyncIterator[RunningBot]:
+    """Telegram by long polling."""
+    settings = bot_settings(tmp_path, rasa_url, telegram_api, line_api,
+                            telegram_webhook_url=None)
+    async for bot in start_bot(settings):
+        yield bot

@@ -1,0 +1,158 @@
+"""LINE: the real line-bot-sdk against the stand-in Messaging API, signed webhooks, real Rasa."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from actions.knowledge import Knowledge
+from bot.i18n import Catalog
+from bot.storage.models import ProcessedUpdate, User
+from tests.bot.channels.conftest import RunningBot
+from tests.standins.line import (LineStandIn, follow_event, postback_event, sign, sticker_event,
+                                 text_event, unfollow_event, user_id_for, webhook_body)
+
+ASKERS = [
+    ("th", "อยากเข้าร่วมเป็นอาสาสมัครต้องทำยังไงคะ"),
+    ("km", "តើយុវជនអាចចូលរួមយ៉ាងដូចម្តេចបាទ?"),
+    ("my", "လူငယ္ေတြ ဘယ္လို ပါဝင္လို႔ရလဲ"),  # Zawgyi
+    ("vi", "lam sao de tham gia tinh nguyen vien vay ad"),
+]
+
+
+async def _post(bot: RunningBot, line_api: LineStandIn, events: list[dict[str, object]],
+                *, signature: str | None = None) -> int:
+    body = webhook_body(events)
+    headers = {"Content-Type": "application/json",
+               "X-Line-Signature": signature or sign(body, line_api.channel_secret)}
+    response = await bot.http.post("/line/webhook", content=body, headers=headers)
+    return response.status_code
+
+
+def _texts(line_api: LineStandIn, user: str) -> list[str]:
+    return [m["text"] for m in line_api.messages_to(user) if m.get("type") == "text"]
+
+
+@pytest.mark.parametrize(("lang", "question"), ASKERS)
+async def test_answers_in_the_users_language_by_reply(webhook_bot: RunningBot,
+                                                      line_api: LineStandIn,
+                                                      knowledge: Knowledge, lang: str,
+                                                      question: str) -> None:
+    user = user_id_for(f"asker-{lang}")
+    line_api.profiles[user] = {"displayName": "Test", "language": "en"}
+    token = line_api.issue_reply_token(user)
+    assert await _post(webhook_bot, line_api, [text_event(user, question,
+                                                          reply_token=token)]) == 200
+    assert _texts(line_api, user)[0] == \
+        knowledge.entries["youth_participation"].answer.texts[lang]
+    (request,) = [r for r in line_api.received if r["path"].endswith("/reply")]
+    assert request["json"]["messages"][-1]["quickReply"]["items"]
+
+
+async def test_a_bad_or_missing_signature_is_400_and_stores_nothing(
+        webhook_bot: RunningBot, line_api: LineStandIn) -> None:
+    event = text_event(user_id_for("mallory"), "hello", reply_token="x")
+    assert await _post(webhook_bot, line_api, [event], signature="bm90IGEgc2lnbmF0dXJl") == 400
+    response = await webhook_bot.http.post("/line/webhook", content=webhook_body([event]),
+                                           headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    async with webhook_bot.core.db.session() as session:
+        assert await session.scalar(select(func.count()).select_from(User)) == 0
+        assert await session.scalar(select(func.count()).select_from(ProcessedUpdate)) == 0
+    assert line_api.received == []
+
+
+async def test_a_redelivered_event_is_handled_once(webhook_bot: RunningBot,
+                                                   line_api: LineStandIn) -> None:
+    user = user_id_for("twice")
+    event = text_event(user, "hello", reply_token=line_api.issue_reply_token(user))
+    assert await _post(webhook_bot, line_api, [event]) == 200
+    redelivered = {**event, "deliveryContext": {"isRedelivery": True}}
+    assert await _post(webhook_bot, line_api, [redelivered]) == 200
+    assert len(_texts(line_api, user)) == 1
+
+
+async def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(
+        webhook_bot: RunningBot, line_api: LineStandIn, texts: Catalog) -> None:
+    user = user_id_for("late")
+    token = line_api.issue_reply_token(user, expired=True)
+    event = text_event(user, "hello", reply_token=token,
+                       timestamp=int(time.time() * 1000) - 120_000)
+    assert await _post(webhook_bot, line_api, [event]) == 200
+    (push,) = [r for r in line_api.received if r["path"].endswith("/push")]
+    assert push["retry_key"] and push["json"]["to"] == user
+    assert _texts(line_api, user)[0] == texts.get("en", "greet", name="")
+
+
+async def test_follow_greets_in_the_profile_language(webhook_bot: RunningBot,
+                                                     line_api: LineStandIn,
+                                                     texts: Catalog) -> None:
+    user = user_id_for("thai-follower")
+    line_api.profiles[user] = {"displayName": "Somchai", "language": "th"}
+    event = follow_event(user, reply_token=line_api.issue_reply_token(user))
+    assert await _post(webhook_bot, line_api, [event]) == 200
+    assert _texts(line_api, user)[0] == texts.get("th", "greet", name="")
+
+
+async def test_postback_buttons_and_stickers(webhook_bot: RunningBot, line_api: LineStandIn,
+                                             texts: Catalog) -> None:
+    user = user_id_for("buttons")
+    events = [postback_event(user, "lang:km", reply_token=line_api.issue_reply_token(user)),
+              sticker_event(user, reply_token=line_api.issue_reply_token(user))]
+    assert await _post(webhook_bot, line_api, events) == 200
+    assert _texts(line_api, user) == [texts.get("km", "language.changed"),
+                                      texts.get("km", "unsupported.sticker")]
+
+
+async def test_unfollow_marks_the_user_blocked(webhook_bot: RunningBot,
+                                               line_api: LineStandIn) -> None:
+    user = user_id_for("leaver")
+    await _post(webhook_bot, line_api, [text_event(user, "hi",
+                                                   reply_token=line_api.issue_reply_token(user))])
+    assert await _post(webhook_bot, line_api, [unfollow_event(user)]) == 200
+    async with webhook_bot.core.db.session() as session:
+        stored = await session.scalar(select(User).where(User.external_id == user))
+    assert stored is not None and stored.blocked
+
+
+async def test_an_oversized_body_is_413(webhook_bot: RunningBot, line_api: LineStandIn) -> None:
+    user = user_id_for("big")
+    event = text_event(user, "x" * 300_000, reply_token="t")
+    assert await _post(webhook_bot, line_api, [event]) == 413
+
+
+async def test_one_failing_event_does_not_stop_the_others(webhook_bot: RunningBot,
+                                                          line_api: LineStandIn) -> None:
+    good = user_id_for("good")
+    line_api.rate_limit_next(1)
+    events = [text_event(user_id_for("unlucky"), "hello", reply_token="not-issued"),
+              text_event(good, "hello", reply_token=line_api.issue_reply_token(good))]
+    assert await _post(webhook_bot, line_api, events) == 200
+    await asyncio.sleep(0)
+    assert _texts(line_api, good)
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(payload=st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(["destination", "events", "type", "source", "message",
+                                       "replyToken", "timestamp", "text", "userId"]),
+                      children, max_size=5),
+    max_leaves=15))
+async def test_random_signed_bodies_never_get_a_500(webhook_bot: RunningBot,
+                                                    line_api: LineStandIn,
+                                                    payload: object) -> None:
+    body = json.dumps(payload).encode()
+    response = await webhook_bot.http.post(
+        "/line/webhook", content=body,
+        headers={"Content-Type": "application/json",
+                 "X-Line-Signature": sign(body, line_api.channel_secret)})
+    assert response.status_code < 500

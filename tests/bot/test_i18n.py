@@ -1,0 +1,45 @@
+import re
+
+import pytest
+
+from bot.i18n import LANGUAGES, Catalog
+
+PLACEHOLDER = re.compile(r"\{(\w*)\}")
+
+
+def test_every_text_exists_in_all_seven_languages(texts: Catalog) -> None:
+    assert set(texts.texts) == set(LANGUAGES)
+    assert texts.missing() == {}
+    english = texts.texts["en"]
+    for lang in LANGUAGES:
+        extra = set(texts.texts[lang]) - set(english)
+        assert not extra, f"{lang} has keys English lacks: {sorted(extra)}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_texts_keep_placeholders_and_are_not_empty(texts: Catalog, lang: str) -> None:
+    for key, english in texts.texts["en"].items():
+        text = texts.texts[lang][key]
+        assert text.strip(), f"{lang}:{key} is empty"
+        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english)), \
+            f"{lang}:{key} placeholders differ from English"
+
+
+@pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
+def test_texts_are_translated(texts: Catalog, lang: str) -> None:
+    same = [key for key, text in texts.texts[lang].items()
+            if text == texts.texts["en"][key] and not key.startswith("contact.")]
+    assert not same, f"{lang} texts identical to English: {same}"
+
+
+def test_button_labels_are_short(texts: Catalog) -> None:
+    for lang in LANGUAGES:
+        for key, text in texts.texts[lang].items():
+            if key.startswith("btn."):
+                assert len(text) <= 30, f"{lang}:{key} is too long for a button"
+
+
+def test_missing_text_falls_back_to_english() -> None:
+    catalog = Catalog({"en": {"hello": "Hello {name}"}, "th": {}})
+    assert catalog.get("th", "hello", name="Somchai") == "Hello Somchai"
+    assert catalog.missing() == {lang: ["hello"] for lang in LANGUAGES if lang != "en"}

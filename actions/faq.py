@@ -32,8 +32,9 @@ async def answer(ctx: Context, intent: str) -> list[Reply]:
         ctx.unanswered = True
         return [Reply(ctx.t("faq.unknown", contact=contact), menu_buttons(ctx))]
     text = entry.answer_for(ctx.entity("country")).texts[ctx.lang]
-    buttons = tuple(Button(ctx.t(TOPIC_LABELS[r]), f"intent:{r}") for r in entry.related
-                    if r in TOPIC_LABELS)
+    buttons = tuple(
+        Button(ctx.t(TOPIC_LABELS[r]), f"intent:{r}") for r in entry.related if r in TOPIC_LABELS
+    )
     return [Reply(text, (*buttons, ctx.button("btn.menu", "intent:help")))]
 
 

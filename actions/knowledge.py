@@ -12,9 +12,20 @@ KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 LANGUAGES = ("zh", "en", "th", "vi", "km", "lo", "my")
 COUNTRIES = ("CN", "KH", "LA", "MM", "TH", "VN")
 # The question intents answered from knowledge (DESIGN.md), one file each.
-TOPICS = ("initiative_overview", "lmec_about", "member_countries", "priority_areas",
-          "climate_action", "biodiversity", "pollution_control", "knowledge_platform",
-          "youth_participation", "funding", "demo_projects", "contact")
+TOPICS = (
+    "initiative_overview",
+    "lmec_about",
+    "member_countries",
+    "priority_areas",
+    "climate_action",
+    "biodiversity",
+    "pollution_control",
+    "knowledge_platform",
+    "youth_participation",
+    "funding",
+    "demo_projects",
+    "contact",
+)
 
 
 class KnowledgeError(ValueError):
@@ -89,8 +100,15 @@ class Knowledge:
         return self.entries.get(intent)
 
 
-LANGUAGE_NAMES = {"zh": "中文", "en": "English", "th": "ไทย", "vi": "Tiếng Việt", "km": "ខ្មែរ",
-                  "lo": "ລາວ", "my": "မြန်မာ"}
+LANGUAGE_NAMES = {
+    "zh": "中文",
+    "en": "English",
+    "th": "ไทย",
+    "vi": "Tiếng Việt",
+    "km": "ខ្មែរ",
+    "lo": "ລາວ",
+    "my": "မြန်မာ",
+}
 
 
 def _cell(text: str) -> str:
@@ -99,18 +117,21 @@ def _cell(text: str) -> str:
 
 def render_markdown(knowledge: Knowledge) -> str:
     """docs/knowledge.md: one table per intent with every language, for native reviewers."""
-    lines = ["# The bot's answers about the initiative",
-             "",
-             "Generated from `data/knowledge/` by `python -m bot knowledge-doc`; do not edit by "
-             "hand. One table per question intent, each answer in all seven languages, with the "
-             "seed sections its facts come from.",
-             ""]
+    lines = [
+        "# The bot's answers about the initiative",
+        "",
+        "Generated from `data/knowledge/` by `python -m bot knowledge-doc`; do not edit by "
+        "hand. One table per question intent, each answer in all seven languages, with the "
+        "seed sections its facts come from.",
+        "",
+    ]
     for intent in TOPICS:
         entry = knowledge.get(intent)
         if entry is None:
             continue
-        variants = [("", entry.answer)] + [(f" — {code}", answer)
-                                           for code, answer in sorted(entry.by_country.items())]
+        variants = [("", entry.answer)] + [
+            (f" — {code}", answer) for code, answer in sorted(entry.by_country.items())
+        ]
         for suffix, answer in variants:
             lines += [f"## {intent}{suffix}", ""]
             sources = "; ".join(f"{s.doc}: {s.section}" for s in answer.sources)
@@ -118,7 +139,8 @@ def render_markdown(knowledge: Knowledge) -> str:
             if entry.related and not suffix:
                 lines += [f"Follow-up topics: {', '.join(entry.related)}", ""]
             lines += ["| language | answer |", "|---|---|"]
-            lines += [f"| {LANGUAGE_NAMES[lang]} | {_cell(answer.texts[lang])} |"
-                      for lang in LANGUAGES]
+            lines += [
+                f"| {LANGUAGE_NAMES[lang]} | {_cell(answer.texts[lang])} |" for lang in LANGUAGES
+            ]
             lines.append("")
     return "\n".join(lines)

@@ -14,8 +14,10 @@ async def delete_my_data(ctx: Context) -> list[Reply]:
     """Explain what is kept, then ask to confirm the deletion with a button."""
     return [
         Reply(ctx.t("privacy.info")),
-        Reply(ctx.t("privacy.confirm"), (ctx.button("btn.delete_confirm", CONFIRM),
-                                         ctx.button("btn.cancel", CANCEL))),
+        Reply(
+            ctx.t("privacy.confirm"),
+            (ctx.button("btn.delete_confirm", CONFIRM), ctx.button("btn.cancel", CANCEL)),
+        ),
     ]
 
 

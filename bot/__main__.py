@@ -13,8 +13,11 @@ from bot.settings import Settings, load_settings
 
 
 def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=level.upper(),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     # httpx logs request URLs, and Telegram's hold the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
@@ -49,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         from actions.knowledge import Knowledge, render_markdown
         from bot.settings import ROOT
 
-        (ROOT / "docs" / "knowledge.md").write_text(render_markdown(Knowledge.load()),
-                                                    encoding="utf-8")
+        (ROOT / "docs" / "knowledge.md").write_text(
+            render_markdown(Knowledge.load()), encoding="utf-8"
+        )
         return 0
     settings = load_settings()
     configure_logging("WARNING" if args.command == "chat" else settings.log_level)

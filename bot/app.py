@@ -32,8 +32,9 @@ class Core:
 
 
 @asynccontextmanager
-async def running_core(settings: Settings, *,
-                       staff_desk: StaffDesk | None = None) -> AsyncIterator[Core]:
+async def running_core(
+    settings: Settings, *, staff_desk: StaffDesk | None = None
+) -> AsyncIterator[Core]:
     """Migrate the database, reach (or start) Rasa, build the dispatcher; clean up after."""
     db = Database(settings.database_url)
     await db.migrate()
@@ -45,8 +46,14 @@ async def running_core(settings: Settings, *,
         url = await asyncio.to_thread(server.start)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
     nlu = NluClient(url, token=token)
-    dispatcher = Dispatcher(db, nlu, Catalog.load(), Knowledge.load(), staff_desk=staff_desk,
-                            default_language=settings.default_language)
+    dispatcher = Dispatcher(
+        db,
+        nlu,
+        Catalog.load(),
+        Knowledge.load(),
+        staff_desk=staff_desk,
+        default_language=settings.default_language,
+    )
     try:
         yield Core(settings, db, nlu, dispatcher, server)
     finally:

@@ -24,14 +24,21 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     return "\n".join(lines), buttons
 
 
-async def chat(dispatcher: Dispatcher, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
-               user_id: str = "console-user") -> None:
+async def chat(
+    dispatcher: Dispatcher,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    user_id: str = "console-user",
+) -> None:
     """Read messages line by line and print the replies; a number presses a shown button."""
     interactive = stdin.isatty()
     buttons: list[Button] = []
     if interactive:
-        print("Green Lancang-Mekong assistant — type a message, a number to press a button,"
-              " Ctrl-D to quit.", file=stdout)
+        print(
+            "Green Lancang-Mekong assistant — type a message, a number to press a button,"
+            " Ctrl-D to quit.",
+            file=stdout,
+        )
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
@@ -41,8 +48,9 @@ async def chat(dispatcher: Dispatcher, stdin: TextIO = sys.stdin, stdout: TextIO
         text = line.rstrip("\n")
         choice = text.strip()
         if choice.isdigit() and 1 <= int(choice) <= len(buttons):
-            incoming = Incoming(CHANNEL, user_id, user_id, Kind.BUTTON,
-                                data=buttons[int(choice) - 1].data)
+            incoming = Incoming(
+                CHANNEL, user_id, user_id, Kind.BUTTON, data=buttons[int(choice) - 1].data
+            )
         else:
             incoming = Incoming(CHANNEL, user_id, user_id, Kind.TEXT, text=text)
         outcome = await dispatcher.handle(incoming)

@@ -19,7 +19,7 @@ from actions.menu import greet, menu_buttons
 from actions.registry import BUTTON_ACTIONS, INTENT_ACTIONS
 from bot.channels import Sender
 from bot.i18n import LANGUAGES, Catalog
-from bot.messages import Incoming, Kind, Reply
+from bot.messages import COMMANDS, Incoming, Kind, Reply
 from bot.storage import repo
 from bot.storage.database import Database
 from bot.storage.models import User
@@ -52,8 +52,9 @@ class Outcome:
     duplicate: bool = False
 
 
-def resolve_language(user: User, understanding: Understanding | None, hint: str | None,
-                     default: str) -> str:
+def resolve_language(
+    user: User, understanding: Understanding | None, hint: str | None, default: str
+) -> str:
     """Explicit choice > this message's language (when sure) > stored > channel hint > default."""
     if user.language_chosen and user.language in LANGUAGES:
         return user.language
@@ -72,8 +73,16 @@ def resolve_language(user: User, understanding: Understanding | None, hint: str 
 class Dispatcher:
     """Handles messages one user at a time, in order; never raises for a user's message."""
 
-    def __init__(self, db: Database, nlu: NluClient, texts: Catalog, knowledge: Knowledge,
-                 *, staff_desk: StaffDesk | None = None, default_language: str = "en") -> None:
+    def __init__(
+        self,
+        db: Database,
+        nlu: NluClient,
+        texts: Catalog,
+        knowledge: Knowledge,
+        *,
+        staff_desk: StaffDesk | None = None,
+        default_language: str = "en",
+    ) -> None:
         self.db = db
         self.nlu = nlu
         self.texts = texts
@@ -104,15 +113,16 @@ class Dispatcher:
             try:
                 return await self._handle(incoming)
             except Exception:
-                logger.exception("failed to handle a %s message on %s", incoming.kind,
-                                 incoming.channel)
+                logger.exception(
+                    "failed to handle a %s message on %s", incoming.kind, incoming.channel
+                )
                 lang = (incoming.language_hint or "")[:2]
                 lang = lang if lang in LANGUAGES else self.default_language
                 return Outcome([Reply(self.texts.get(lang, "error"))], lang)
 
     async def _understand(self, incoming: Incoming) -> tuple[Understanding | None, bool]:
         """What the text means; (None, True) when the NLU cannot be reached."""
-        if incoming.kind is not Kind.TEXT or not incoming.text.strip():
+        if incoming.kind is not Kind.TEXT or not incoming.text.strip() or incoming.command():
             return None, False
         try:
             return await understand(self.nlu, incoming.text), False
@@ -124,36 +134,56 @@ class Dispatcher:
         understanding, nlu_down = await self._understand(incoming)
         async with self.db.session() as session:
             if incoming.update_id is not None and not await repo.claim_update(
-                    session, incoming.channel, incoming.update_id):
-                logger.info("update %s on %s already handled", incoming.update_id,
-                            incoming.channel)
+                session, incoming.channel, incoming.update_id
+            ):
+                logger.info("update %s on %s already handled", incoming.update_id, incoming.channel)
                 return Outcome([], self.default_language, duplicate=True)
-            user, _ = await repo.get_or_create_user(session, incoming.channel,
-                                                          incoming.user_id, incoming.chat_id)
+            user, _ = await repo.get_or_create_user(
+                session, incoming.channel, incoming.user_id, incoming.chat_id
+            )
             if user.blocked:
                 user.blocked, user.active = False, True
-            lang = resolve_language(user, understanding, incoming.language_hint,
-                                    self.default_language)
-            if not user.language_chosen and (user.language is None or understanding is not None
-                                             and lang == understanding.language.lang):
+            lang = resolve_language(
+                user, understanding, incoming.language_hint, self.default_language
+            )
+            if not user.language_chosen and (
+                user.language is None
+                or (understanding is not None and lang == understanding.language.lang)
+            ):
                 user.language = lang
-            ctx = Context(session, user, lang, incoming, self.texts, self.knowledge,
-                          understanding, self.staff_desk)
+            ctx = Context(
+                session,
+                user,
+                lang,
+                incoming,
+                self.texts,
+                self.knowledge,
+                understanding,
+                self.staff_desk,
+            )
             replies = await self._act(ctx, understanding, nlu_down)
             if incoming.kind is Kind.TEXT and ctx.user in session:
                 intent = understanding.parse.intent if understanding else None
                 await repo.log_message(
-                    session, user, understanding.text if understanding else incoming.text,
-                    language=ctx.lang, intent=intent,
+                    session,
+                    user,
+                    understanding.text if understanding else incoming.text,
+                    language=ctx.lang,
+                    intent=intent,
                     confidence=understanding.parse.confidence if understanding else None,
-                    answered=not ctx.unanswered and not nlu_down)
+                    answered=not ctx.unanswered and not nlu_down,
+                )
             return Outcome(replies, ctx.lang)
 
-    async def _act(self, ctx: Context, understanding: Understanding | None,
-                   nlu_down: bool) -> list[Reply]:
+    async def _act(
+        self, ctx: Context, understanding: Understanding | None, nlu_down: bool
+    ) -> list[Reply]:
         incoming = ctx.incoming
-        if incoming.kind is Kind.START:
+        command = incoming.command()
+        if incoming.kind is Kind.START or command == "start":
             return await greet(ctx)
+        if command is not None:
+            return await self._button(ctx, COMMANDS.get(command, "unknown"))
         if incoming.kind is Kind.BUTTON:
             return await self._button(ctx, incoming.data)
         if incoming.kind in _UNSUPPORTED:
@@ -163,8 +193,9 @@ class Dispatcher:
             return [Reply(ctx.t("nlu_unavailable"))]
         if understanding is None or not understanding.text:
             return [Reply(ctx.t("empty"), menu_buttons(ctx))]
-        action: Action = INTENT_ACTIONS.get(understanding.parse.intent,
-                                            INTENT_ACTIONS["nlu_fallback"])
+        action: Action = INTENT_ACTIONS.get(
+            understanding.parse.intent, INTENT_ACTIONS["nlu_fallback"]
+        )
         replies = await action(ctx)
         if len(incoming.text) > LONG_MESSAGE:
             replies.insert(0, Reply(ctx.t("too_long")))

@@ -41,8 +41,11 @@ class Catalog:
     def missing(self) -> dict[str, list[str]]:
         """Keys of the fallback language that a language lacks."""
         keys = set(self.texts.get(self.fallback, {}))
-        return {lang: sorted(keys - set(self.texts.get(lang, {}))) for lang in LANGUAGES
-                if keys - set(self.texts.get(lang, {}))}
+        return {
+            lang: sorted(keys - set(self.texts.get(lang, {})))
+            for lang in LANGUAGES
+            if keys - set(self.texts.get(lang, {}))
+        }
 
     def get(self, lang: str, key: str, **values: object) -> str:
         text = self.texts.get(lang, {}).get(key)

@@ -20,6 +20,14 @@ class Kind(StrEnum):
     START = "start"  # first contact: /start, LINE follow
 
 
+# Slash commands, typed on any channel: the button payload each one stands for.
+COMMANDS = {
+    "help": "intent:help",
+    "language": "intent:change_language",
+    "privacy": "intent:delete_my_data",
+}
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One update from a user, converted by its channel."""
@@ -34,6 +42,13 @@ class Incoming:
     language_hint: str | None = None  # Telegram language_code, LINE profile language
     display_name: str | None = None
     reply_to_text: str | None = None
+
+    def command(self) -> str | None:
+        """The slash command of a text message ("/help@bot now" → "help"), if any."""
+        if self.kind is not Kind.TEXT or not self.text.startswith("/"):
+            return None
+        word = self.text[1:].split(maxsplit=1)[0] if len(self.text) > 1 else ""
+        return word.split("@")[0].lower() or None
 
 
 @dataclass(frozen=True)
@@ -56,8 +71,10 @@ class Reply:
     meta: dict[str, str] = field(default_factory=dict, compare=False)
 
     def button_rows(self) -> list[list[Button]]:
-        return [list(self.buttons[i : i + self.columns])
-                for i in range(0, len(self.buttons), self.columns)]
+        return [
+            list(self.buttons[i : i + self.columns])
+            for i in range(0, len(self.buttons), self.columns)
+        ]
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -47,8 +47,13 @@ def _is_json(request: Request) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip() == "application/json"
 
 
-def build_web_app(core: Core, telegram: TelegramChannel | None, line: LineChannel | None,
-                  *, telegram_secret: str | None = None) -> Starlette:
+def build_web_app(
+    core: Core,
+    telegram: TelegramChannel | None,
+    line: LineChannel | None,
+    *,
+    telegram_secret: str | None = None,
+) -> Starlette:
     """Routes: POST /telegram/webhook, POST /line/webhook, GET /healthz."""
     limit = core.settings.max_body_bytes
 
@@ -93,38 +98,55 @@ def build_web_app(core: Core, telegram: TelegramChannel | None, line: LineChanne
     async def healthz(request: Request) -> Response:
         database = await core.db.ping()
         nlu = await core.nlu.healthy()
-        return JSONResponse({"database": "ok" if database else "down",
-                             "nlu": "ok" if nlu else "down"},
-                            status_code=200 if database and nlu else 503)
+        return JSONResponse(
+            {"database": "ok" if database else "down", "nlu": "ok" if nlu else "down"},
+            status_code=200 if database and nlu else 503,
+        )
 
-    return Starlette(routes=[
-        Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
-        Route("/line/webhook", line_webhook, methods=["POST"]),
-        Route("/healthz", healthz, methods=["GET"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
+            Route("/line/webhook", line_webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
 
 
 @asynccontextmanager
-async def running_channels(core: Core) -> AsyncIterator[tuple[TelegramChannel | None,
-                                                              LineChannel | None]]:
+async def running_channels(
+    core: Core,
+) -> AsyncIterator[tuple[TelegramChannel | None, LineChannel | None]]:
     """Start Telegram (polling or webhook) and LINE as configured; stop them afterwards."""
     settings = core.settings
     texts = Catalog.load()
     telegram = line = None
     if settings.line_enabled:
         assert settings.line_channel_secret and settings.line_channel_access_token
-        line = LineChannel(settings.line_channel_secret.get_secret_value(),
-                           settings.line_channel_access_token.get_secret_value(),
-                           core.dispatcher, core.db, host=settings.line_api_host)
+        line = LineChannel(
+            settings.line_channel_secret.get_secret_value(),
+            settings.line_channel_access_token.get_secret_value(),
+            core.dispatcher,
+            core.db,
+            host=settings.line_api_host,
+        )
         core.dispatcher.senders["line"] = line.send
     application: Any = None
     if settings.telegram_enabled:
         assert settings.telegram_token
         polling = settings.telegram_webhook_url is None
-        application = build_application(settings.telegram_token.get_secret_value(),
-                                         base_url=settings.telegram_base_url, polling=polling)
-        telegram = TelegramChannel(application, core.dispatcher, core.db, texts,
-                                   staff_chat_id=settings.telegram_staff_chat_id)
+        application = build_application(
+            settings.telegram_token.get_secret_value(),
+            base_url=settings.telegram_base_url,
+            polling=polling,
+            max_rate=settings.telegram_max_rate,
+        )
+        telegram = TelegramChannel(
+            application,
+            core.dispatcher,
+            core.db,
+            texts,
+            staff_chat_id=settings.telegram_staff_chat_id,
+        )
         core.dispatcher.senders["telegram"] = telegram.send
         core.dispatcher.staff_desk = telegram
         await application.initialize()
@@ -135,8 +157,10 @@ async def running_channels(core: Core) -> AsyncIterator[tuple[TelegramChannel | 
         else:
             secret = settings.telegram_secret_token
             await application.bot.set_webhook(
-                settings.telegram_webhook_url, allowed_updates=ALLOWED_UPDATES,
-                secret_token=secret.get_secret_value() if secret else None)
+                settings.telegram_webhook_url,
+                allowed_updates=ALLOWED_UPDATES,
+                secret_token=secret.get_secret_value() if secret else None,
+            )
         await application.start()
     try:
         yield telegram, line
@@ -154,11 +178,17 @@ async def serve(settings: Settings) -> None:
     """Run the channels and the web server until interrupted."""
     async with running_core(settings) as core, running_channels(core) as (telegram, line):
         secret = settings.telegram_secret_token
-        app = build_web_app(core, telegram, line,
-                            telegram_secret=secret.get_secret_value() if secret else None)
+        app = build_web_app(
+            core, telegram, line, telegram_secret=secret.get_secret_value() if secret else None
+        )
         config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning")
         server = uvicorn.Server(config)
-        logger.info("serving on %s:%d (telegram: %s, line: %s)", settings.host, settings.port,
-                    "on" if telegram else "off", "on" if line else "off")
+        logger.info(
+            "serving on %s:%d (telegram: %s, line: %s)",
+            settings.host,
+            settings.port,
+            "on" if telegram else "off",
+            "on" if line else "off",
+        )
         await server.serve()
         await asyncio.sleep(0)

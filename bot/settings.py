@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None  # public https URL of /telegram/webhook
     telegram_secret_token: SecretStr | None = None
     telegram_staff_chat_id: int | None = None  # where "talk to a person" is forwarded
+    telegram_max_rate: float = 30.0  # messages/s across chats (Telegram's limit)
 
     line_channel_secret: SecretStr | None = None
     line_channel_access_token: SecretStr | None = None

@@ -29,8 +29,10 @@ def to_rasa_yaml(rows: list[tuple[str | None, str, int]]) -> str:
     by_lang: dict[str, list[str]] = {}
     for lang, text, _ in rows:
         by_lang.setdefault(lang or "unknown", []).append(" ".join(text.split()))
-    nlu = [{"intent": f"to_label_{lang}", "examples": "".join(f"- {t}\n" for t in texts)}
-           for lang, texts in sorted(by_lang.items())]
+    nlu = [
+        {"intent": f"to_label_{lang}", "examples": "".join(f"- {t}\n" for t in texts)}
+        for lang, texts in sorted(by_lang.items())
+    ]
 
     class Literal(str):
         pass
@@ -41,8 +43,10 @@ def to_rasa_yaml(rows: list[tuple[str | None, str, int]]) -> str:
     yaml.add_representer(Literal, literal, Dumper=yaml.SafeDumper)
     for block in nlu:
         block["examples"] = Literal(block["examples"])
-    header = ("# Unanswered questions: move each example under its intent in data/nlu/<lang>.yml\n"
-              "# (or out_of_scope), then `python -m nlu train`.\n")
+    header = (
+        "# Unanswered questions: move each example under its intent in data/nlu/<lang>.yml\n"
+        "# (or out_of_scope), then `python -m nlu train`.\n"
+    )
     body = yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False)
     return header + body
 

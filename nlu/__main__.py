@@ -13,8 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from nlu.client import NluClient
-from nlu.evaluate import (confusions, predict, read_examples, report, table,
-                          write_confusion_png)
+from nlu.evaluate import confusions, predict, read_examples, report, table, write_confusion_png
 from nlu.rasa_env import RasaProject
 from nlu.server import LocalRasaServer
 from nlu.understand import understand
@@ -80,8 +79,11 @@ def main(argv: list[str] | None = None) -> int:
     evaluate.add_argument("--concurrency", type=int, default=1)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     logging.getLogger("httpx").setLevel(logging.WARNING)
     project = RasaProject(config=args.config)
 

@@ -46,21 +46,39 @@ def parse_response(payload: dict[str, Any], text: str) -> Parse:
     """A Parse from Rasa's JSON answer (missing intent → nlu_fallback)."""
     intent = payload.get("intent") or {}
     entities = tuple(
-        Entity(e["entity"], str(e.get("value", "")), int(e["start"]), int(e["end"]),
-               text[int(e["start"]):int(e["end"])])
+        Entity(
+            e["entity"],
+            str(e.get("value", "")),
+            int(e["start"]),
+            int(e["end"]),
+            text[int(e["start"]) : int(e["end"])],
+        )
         for e in payload.get("entities") or []
     )
-    ranking = tuple((r["name"], float(r["confidence"])) for r in payload.get("intent_ranking") or [])
-    return Parse(intent.get("name") or "nlu_fallback", float(intent.get("confidence") or 0.0),
-                 entities, ranking)
+    ranking = tuple(
+        (r["name"], float(r["confidence"])) for r in payload.get("intent_ranking") or []
+    )
+    return Parse(
+        intent.get("name") or "nlu_fallback",
+        float(intent.get("confidence") or 0.0),
+        entities,
+        ranking,
+    )
 
 
 class NluClient:
     """Async client of one Rasa server; one retry, then NluUnavailable."""
 
-    def __init__(self, base_url: str, *, http: httpx.AsyncClient | None = None,
-                 connect_timeout: float = 2.0, read_timeout: float = 5.0,
-                 max_chars: int = MAX_PARSE_CHARS, token: str | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        http: httpx.AsyncClient | None = None,
+        connect_timeout: float = 2.0,
+        read_timeout: float = 5.0,
+        max_chars: int = MAX_PARSE_CHARS,
+        token: str | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.max_chars = max_chars
         self._token = token
@@ -77,8 +95,9 @@ class NluClient:
         last_error: Exception | None = None
         for attempt in (1, 2):
             try:
-                response = await self._http.post(f"{self.base_url}/model/parse",
-                                                 json={"text": text}, params=params)
+                response = await self._http.post(
+                    f"{self.base_url}/model/parse", json={"text": text}, params=params
+                )
                 response.raise_for_status()
                 return parse_response(response.json(), text)
             except (httpx.HTTPError, ValueError, KeyError) as error:
@@ -88,8 +107,9 @@ class NluClient:
 
     async def healthy(self) -> bool:
         try:
-            response = await self._http.get(f"{self.base_url}/status",
-                                            params={"token": self._token} if self._token else None)
+            response = await self._http.get(
+                f"{self.base_url}/status", params={"token": self._token} if self._token else None
+            )
             return response.status_code == 200
         except httpx.HTTPError:
             return False

@@ -51,8 +51,9 @@ def read_examples(path: Path) -> list[Example]:
         return [Example(*row) for row in reader if len(row) == 3]
 
 
-async def predict(client: NluClient, examples: list[Example],
-                  concurrency: int = 1) -> list[Prediction]:
+async def predict(
+    client: NluClient, examples: list[Example], concurrency: int = 1
+) -> list[Prediction]:
     """Parse every example; latency is measured per request."""
     semaphore = asyncio.Semaphore(concurrency)
 
@@ -70,9 +71,9 @@ def macro_f1(gold: list[str], predicted: list[str]) -> float:
     labels = set(gold) | set(predicted)
     scores = []
     for label in labels:
-        tp = sum(g == p == label for g, p in zip(gold, predicted))
-        fp = sum(p == label != g for g, p in zip(gold, predicted))
-        fn = sum(g == label != p for g, p in zip(gold, predicted))
+        tp = sum(g == p == label for g, p in zip(gold, predicted, strict=False))
+        fp = sum(p == label != g for g, p in zip(gold, predicted, strict=False))
+        fn = sum(g == label != p for g, p in zip(gold, predicted, strict=False))
         scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
     return sum(scores) / len(scores) if scores else 0.0
 
@@ -106,31 +107,38 @@ def report(predictions: list[Prediction]) -> dict[str, Any]:
                 "n": len(items),
                 "intent_accuracy": round(accuracy(items, "intent"), 4),
                 "language_accuracy": round(accuracy(items, "language"), 4),
-                "macro_f1": round(macro_f1([p.example.intent for p in items],
-                                           [p.scored_intent for p in items]), 4),
+                "macro_f1": round(
+                    macro_f1([p.example.intent for p in items], [p.scored_intent for p in items]), 4
+                ),
             }
             for lang, items in sorted(by_lang.items())
         },
-        "latency_ms": {q: round(percentile(latencies, int(q[1:])), 2)
-                       for q in ("p50", "p95", "p99")},
+        "latency_ms": {
+            q: round(percentile(latencies, int(q[1:])), 2) for q in ("p50", "p95", "p99")
+        },
     }
 
 
 def table(summary: dict[str, Any]) -> str:
     lines = [f"{'lang':<6}{'n':>6}{'intent acc':>12}{'lang acc':>10}{'macro F1':>10}"]
     for lang, row in summary["per_language"].items():
-        lines.append(f"{lang:<6}{row['n']:>6}{row['intent_accuracy']:>12.1%}"
-                     f"{row['language_accuracy']:>10.1%}{row['macro_f1']:>10.3f}")
-    lines.append(f"{'all':<6}{summary['n']:>6}{summary['intent_accuracy']:>12.1%}"
-                 f"{summary['language_accuracy']:>10.1%}")
+        lines.append(
+            f"{lang:<6}{row['n']:>6}{row['intent_accuracy']:>12.1%}"
+            f"{row['language_accuracy']:>10.1%}{row['macro_f1']:>10.3f}"
+        )
+    lines.append(
+        f"{'all':<6}{summary['n']:>6}{summary['intent_accuracy']:>12.1%}"
+        f"{summary['language_accuracy']:>10.1%}"
+    )
     latency = summary["latency_ms"]
     lines.append(f"latency ms: p50 {latency['p50']}  p95 {latency['p95']}  p99 {latency['p99']}")
     return "\n".join(lines)
 
 
 def confusions(predictions: list[Prediction], most: int = 15) -> list[tuple[str, str, int]]:
-    counts = Counter((p.example.intent, p.scored_intent) for p in predictions
-                     if not p.intent_correct)
+    counts = Counter(
+        (p.example.intent, p.scored_intent) for p in predictions if not p.intent_correct
+    )
     return [(gold, guess, n) for (gold, guess), n in counts.most_common(most)]
 
 
@@ -141,7 +149,9 @@ def write_confusion_png(predictions: list[Prediction], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    labels = sorted({p.example.intent for p in predictions} | {p.scored_intent for p in predictions})
+    labels = sorted(
+        {p.example.intent for p in predictions} | {p.scored_intent for p in predictions}
+    )
     index = {label: i for i, label in enumerate(labels)}
     matrix = [[0] * len(labels) for _ in labels]
     for p in predictions:

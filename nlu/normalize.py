@@ -19,15 +19,21 @@ ZAWGYI_THRESHOLD = 0.999
 ZAWGYI_THRESHOLD_WITH_MARKERS = 0.5
 _ZAWGYI_MARKERS = re.compile("[\u1060-\u1097]")
 
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069]"
+)
 # Zero-width joiners are kept only inside emoji sequences (👩‍🌾), where they mean something.
 _STRAY_JOINER = re.compile("\u200c|(?<![\U0001f000-\U0001faff\u2600-\u27bf\ufe0f])\u200d")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
 _MYANMAR = re.compile("[\u1000-\u109f]")
 # Zawgyi writers type the digit zero for the letter WA and seven for RA inside words.
-_ZERO_AS_WA = re.compile("(?<=[\u1000-\u102a\u103b-\u103e\u1031])\u1040|\u1040(?=[\u102b-\u103e\u1031])")
-_SEVEN_AS_RA = re.compile("(?<=[\u1000-\u102a])\u1047(?=[\u102b-\u103e])|\u1047(?=[\u102b-\u1030\u1036-\u103a])")
+_ZERO_AS_WA = re.compile(
+    "(?<=[\u1000-\u102a\u103b-\u103e\u1031])\u1040|\u1040(?=[\u102b-\u103e\u1031])"
+)
+_SEVEN_AS_RA = re.compile(
+    "(?<=[\u1000-\u102a])\u1047(?=[\u102b-\u103e])|\u1047(?=[\u102b-\u1030\u1036-\u103a])"
+)
 _LEADING_E = re.compile("(?<![\u1000-\u109f])\u1031([\u1000-\u102a][\u103b-\u103e]*)")
 
 
@@ -57,7 +63,8 @@ def is_zawgyi(text: str) -> bool:
     """True when text is Burmese typed in the Zawgyi encoding."""
     probability = zawgyi_probability(text)
     return probability > ZAWGYI_THRESHOLD or (
-        probability > ZAWGYI_THRESHOLD_WITH_MARKERS and bool(_ZAWGYI_MARKERS.search(text)))
+        probability > ZAWGYI_THRESHOLD_WITH_MARKERS and bool(_ZAWGYI_MARKERS.search(text))
+    )
 
 
 def zawgyi_to_unicode(text: str) -> str:

@@ -17,8 +17,15 @@ logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a trained model depends on: a change to any of these trains a new model.
-_MODEL_INPUTS = ("config.yml", "data/nlu", "nlu/tokenizer.py", "nlu/segment.py",
-                 "nlu/langid.py", "nlu/scripts.py", "nlu/requirements-rasa.txt")
+_MODEL_INPUTS = (
+    "config.yml",
+    "data/nlu",
+    "nlu/tokenizer.py",
+    "nlu/segment.py",
+    "nlu/langid.py",
+    "nlu/scripts.py",
+    "nlu/requirements-rasa.txt",
+)
 
 
 class RasaEnvironmentMissing(RuntimeError):
@@ -32,6 +39,8 @@ class RasaProject:
     root: Path = ROOT
     config: str = "config.yml"
     data: str = "data/nlu"
+    models_dir: str = "models"
+    rasa_cache: str = "var/rasa-cache"  # Rasa's cache of trained components
 
     @property
     def var(self) -> Path:
@@ -39,7 +48,7 @@ class RasaProject:
 
     @property
     def models(self) -> Path:
-        return self.root / "models"
+        return self.root / self.models_dir
 
     @property
     def rasa_executable(self) -> Path:
@@ -51,7 +60,7 @@ class RasaProject:
         env.update(
             PYTHONPATH=str(self.root),
             RASA_TELEMETRY_ENABLED="false",
-            RASA_CACHE_DIRECTORY=str(self.var / "rasa-cache"),
+            RASA_CACHE_DIRECTORY=str(self.root / self.rasa_cache),
             PYTHAINLP_DATA=str(self.var / "pythainlp"),
             GLM_CACHE_DIR=str(self.var / "cache"),
             TF_CPP_MIN_LOG_LEVEL="2",
@@ -64,8 +73,9 @@ class RasaProject:
     def fingerprint(self) -> str:
         """Hash of everything a trained model depends on."""
         digest = hashlib.sha256()
-        paths = [self.root / self.config if p == "config.yml" else self.root / p
-                 for p in _MODEL_INPUTS]
+        paths = [
+            self.root / self.config if p == "config.yml" else self.root / p for p in _MODEL_INPUTS
+        ]
         if self.config != "config.yml":
             paths.append(self.root / self.data)
         for path in paths:
@@ -98,13 +108,20 @@ class RasaProject:
         self.require_environment()
         self.models.mkdir(parents=True, exist_ok=True)
         command = [
-            str(self.rasa_executable), "train", "nlu",
-            "--config", str(self.root / self.config),
-            "--nlu", str(self.root / self.data),
-            "--out", str(self.models),
-            "--fixed-model-name", self.model_name(),
+            str(self.rasa_executable),
+            "train",
+            "nlu",
+            "--config",
+            str(self.root / self.config),
+            "--nlu",
+            str(self.root / self.data),
+            "--out",
+            str(self.models),
+            "--fixed-model-name",
+            self.model_name(),
         ]
         logger.info("training %s", target.name)
-        subprocess.run(command, check=True, cwd=self.root, env=self.environment(),
-                       stdout=sys.stderr)
+        subprocess.run(
+            command, check=True, cwd=self.root, env=self.environment(), stdout=sys.stderr
+        )
         return target

@@ -11,13 +11,13 @@ import logging
 import os
 import re
 import unicodedata
-from functools import lru_cache
-from typing import Any, Callable, List, Tuple
+from collections.abc import Callable
+from typing import Any
 
 from nlu.langid import latin_language
 from nlu.scripts import COMMON, HAN, KHMER, LAO, LATIN, MYANMAR, THAI, runs
 
-Span = Tuple[str, int, int]
+Span = tuple[str, int, int]
 
 # Burmese syllable breaks (after Ye Kyaw Thu's sylbreak): a break before every consonant that is
 # not stacked (preceded by virama ္) nor killed (followed by asat ် or virama), and before
@@ -33,11 +33,11 @@ def _is_punctuation(token: str) -> bool:
     return all(unicodedata.category(c)[0] in "PZ" or c.isspace() for c in token)
 
 
-def burmese_syllables(text: str) -> List[Span]:
+def burmese_syllables(text: str) -> list[Span]:
     """Burmese text cut into syllables, with offsets."""
     starts = sorted({0, *(m.start() for m in _MY_BREAK.finditer(text))})
-    spans: List[Span] = []
-    for begin, end in zip(starts, [*starts[1:], len(text)]):
+    spans: list[Span] = []
+    for begin, end in zip(starts, [*starts[1:], len(text)], strict=False):
         piece = text[begin:end]
         stripped = piece.strip()
         if stripped:
@@ -46,9 +46,9 @@ def burmese_syllables(text: str) -> List[Span]:
     return spans
 
 
-def _align(words: List[str], text: str) -> List[Span]:
+def _align(words: list[str], text: str) -> list[Span]:
     """Offsets of words that a segmenter returned without them, found in order in text."""
-    spans: List[Span] = []
+    spans: list[Span] = []
     position = 0
     for word in words:
         word = word.strip()
@@ -67,9 +67,14 @@ class Segmenter:
 
     def __init__(self, cache_dir: str | None = None) -> None:
         self._cache_dir = cache_dir or os.environ.get("GLM_CACHE_DIR") or None
+        self._pipelines: dict[str, Any] = {}
 
-    @lru_cache(maxsize=None)
     def _spacy(self, lang: str) -> Any:
+        if lang not in self._pipelines:
+            self._pipelines[lang] = self._blank(lang)
+        return self._pipelines[lang]
+
+    def _blank(self, lang: str) -> Any:
         import spacy
 
         if lang == "zh":
@@ -82,30 +87,30 @@ class Segmenter:
             return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         return spacy.blank(lang)
 
-    def _with_spacy(self, lang: str, text: str) -> List[Span]:
+    def _with_spacy(self, lang: str, text: str) -> list[Span]:
         return [(t.text, t.idx, t.idx + len(t.text)) for t in self._spacy(lang)(text)]
 
     @staticmethod
-    def _khmer(text: str) -> List[Span]:
+    def _khmer(text: str) -> list[Span]:
         from khmernltk import word_tokenize
 
         return _align(word_tokenize(text), text)
 
     @staticmethod
-    def _lao(text: str) -> List[Span]:
+    def _lao(text: str) -> list[Span]:
         from laonlp.tokenize import word_tokenize
 
         return _align(word_tokenize(text), text)
 
     @staticmethod
-    def _common(text: str) -> List[Span]:
+    def _common(text: str) -> list[Span]:
         return [(m.group(), m.start(), m.end()) for m in re.finditer(r"\d+(?:[.,:]\d+)*|\S", text)]
 
-    def _for_run(self, script: str, text: str) -> Callable[[str], List[Span]]:
+    def _for_run(self, script: str, text: str) -> Callable[[str], list[Span]]:
         if script == LATIN:
             lang = latin_language(text)[0]
             return lambda t: self._with_spacy(lang, t)
-        table: dict[str, Callable[[str], List[Span]]] = {
+        table: dict[str, Callable[[str], list[Span]]] = {
             HAN: lambda t: self._with_spacy("zh", t),
             THAI: lambda t: self._with_spacy("th", t),
             KHMER: self._khmer,
@@ -114,9 +119,9 @@ class Segmenter:
         }
         return table.get(script, self._common)
 
-    def segment(self, text: str) -> List[Span]:
+    def segment(self, text: str) -> list[Span]:
         """Word spans of text, punctuation and spaces left out, offsets exact."""
-        spans: List[Span] = []
+        spans: list[Span] = []
         for run in runs(text):
             piece = text[run.start : run.end]
             segment = self._common if run.script == COMMON else self._for_run(run.script, piece)

@@ -30,8 +30,13 @@ def free_port() -> int:
 class LocalRasaServer:
     """`rasa run --enable-api` on 127.0.0.1 with the project's current model."""
 
-    def __init__(self, project: RasaProject | None = None, port: int | None = None,
-                 log_file: Path | None = None, startup_timeout: float = 180.0) -> None:
+    def __init__(
+        self,
+        project: RasaProject | None = None,
+        port: int | None = None,
+        log_file: Path | None = None,
+        startup_timeout: float = 180.0,
+    ) -> None:
         self.project = project or RasaProject()
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -47,17 +52,31 @@ class LocalRasaServer:
         """Train if needed, start the server, wait until it answers; return its URL."""
         model = self.project.train()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
-        command = [str(self.project.rasa_executable), "run", "--enable-api",
-                   "--model", str(model), "--interface", "127.0.0.1", "--port", str(self.port)]
+        command = [
+            str(self.project.rasa_executable),
+            "run",
+            "--enable-api",
+            "--model",
+            str(model),
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         with self.log_file.open("wb") as log:
-            self._process = subprocess.Popen(command, cwd=self.project.root,
-                                             env=self.project.environment(),
-                                             stdout=log, stderr=subprocess.STDOUT)
+            self._process = subprocess.Popen(
+                command,
+                cwd=self.project.root,
+                env=self.project.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RasaServerFailed(f"Rasa exited with {self._process.returncode}; "
-                                       f"see {self.log_file}")
+                raise RasaServerFailed(
+                    f"Rasa exited with {self._process.returncode}; see {self.log_file}"
+                )
             try:
                 status = httpx.get(f"{self.url}/status", timeout=2.0)
                 if status.status_code == 200 and status.json().get("model_file"):
@@ -67,8 +86,9 @@ class LocalRasaServer:
                 pass
             time.sleep(0.5)
         self.stop()
-        raise RasaServerFailed(f"Rasa did not answer within {self.startup_timeout:.0f} s; "
-                               f"see {self.log_file}")
+        raise RasaServerFailed(
+            f"Rasa did not answer within {self.startup_timeout:.0f} s; see {self.log_file}"
+        )
 
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
@@ -84,6 +104,10 @@ class LocalRasaServer:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from typing import Any, Dict, List, Optional, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,7 +27,7 @@ class MultiScriptTokenizer(Tokenizer):
     """Segments each run of text with the segmenter of its script's language."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Returns the component's default config."""
         return {
             # Split intent names on `intent_split_symbol` (multi-intent training data).
@@ -41,17 +41,17 @@ class MultiScriptTokenizer(Tokenizer):
         }
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         """Segmenters this component imports."""
         return ["spacy", "pythainlp", "pyvi", "jieba", "khmernltk", "laonlp"]
 
     @classmethod
-    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
         """Changes whenever the segmentation code changes, so cached results are not reused."""
         source = "".join(inspect.getsource(m) for m in (nlu.segment, nlu.langid, nlu.scripts))
         return hashlib.sha256(source.encode()).hexdigest()
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         """Creates the tokenizer; the segmenters load on first use."""
         super().__init__(config)
         self._segmenter = nlu.segment.Segmenter()
@@ -59,7 +59,7 @@ class MultiScriptTokenizer(Tokenizer):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -67,7 +67,7 @@ class MultiScriptTokenizer(Tokenizer):
         """Creates a new component (see parent class for full docstring)."""
         return cls(config)
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokens of the message's attribute with exact character offsets."""
         text = message.get(attribute) or ""
         tokens = [Token(word, start, end) for word, start, end in self._segmenter.segment(text)]

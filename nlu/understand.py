@@ -26,8 +26,13 @@ class Understanding:
             "intent": self.parse.intent,
             "confidence": round(self.parse.confidence, 4),
             "entities": [
-                {"entity": e.entity, "value": e.value, "start": e.start, "end": e.end,
-                 "text": e.text}
+                {
+                    "entity": e.entity,
+                    "value": e.value,
+                    "start": e.start,
+                    "end": e.end,
+                    "text": e.text,
+                }
                 for e in self.parse.entities
             ],
         }

@@ -52,8 +52,13 @@ async def _fresh_postgres_database() -> str:
     """A new, empty PostgreSQL database on the test server; its URL."""
     url = make_url(POSTGRES_URL)
     name = f"glm_test_{uuid.uuid4().hex[:12]}"
-    connection = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
-                                       password=url.password, database=url.database)
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
     try:
         await connection.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -64,8 +69,13 @@ async def _fresh_postgres_database() -> str:
 async def _drop_postgres_database(database_url: str) -> None:
     url = make_url(POSTGRES_URL)
     name = make_url(database_url).database
-    connection = await asyncpg.connect(host=url.host, port=url.port, user=url.username,
-                                       password=url.password, database=url.database)
+    connection = await asyncpg.connect(
+        host=url.host,
+        port=url.port,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
@@ -100,6 +110,7 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def dispatcher(sqlite_db: Database, nlu: NluClient, texts: Catalog,
-               knowledge: Knowledge) -> Dispatcher:
+def dispatcher(
+    sqlite_db: Database, nlu: NluClient, texts: Catalog, knowledge: Knowledge
+) -> Dispatcher:
     return Dispatcher(sqlite_db, nlu, texts, knowledge)

@@ -8,14 +8,34 @@ import time
 import uuid
 
 from linebot.v3.exceptions import InvalidSignatureError
-from linebot.v3.messaging import (ApiException, AsyncApiClient, AsyncMessagingApi, Configuration,
-                                  ImageMessage, PostbackAction, PushMessageRequest, QuickReply,
-                                  QuickReplyItem, ReplyMessageRequest, TextMessage)
+from linebot.v3.messaging import (
+    ApiException,
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    ImageMessage,
+    PostbackAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
 from linebot.v3.webhook import WebhookParser
-from linebot.v3.webhooks import (AudioMessageContent, Event, FileMessageContent, FollowEvent,
-                                 ImageMessageContent, LocationMessageContent, MessageEvent,
-                                 PostbackEvent, StickerMessageContent, TextMessageContent,
-                                 UnfollowEvent, VideoMessageContent)
+from linebot.v3.webhooks import (
+    AudioMessageContent,
+    Event,
+    FileMessageContent,
+    FollowEvent,
+    ImageMessageContent,
+    LocationMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    StickerMessageContent,
+    TextMessageContent,
+    UnfollowEvent,
+    VideoMessageContent,
+)
 
 from bot.dispatcher import Dispatcher
 from bot.messages import Incoming, Kind, Reply, split_text
@@ -61,15 +81,22 @@ def clip(text: str, limit: int) -> str:
 def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
     messages: list[ImageMessage | TextMessage] = []
     if reply.image_url:
-        messages.append(ImageMessage(original_content_url=reply.image_url,
-                                     preview_image_url=reply.image_url))
+        messages.append(
+            ImageMessage(original_content_url=reply.image_url, preview_image_url=reply.image_url)
+        )
     pieces = split_text(reply.text, MAX_TEXT) or [""]
     quick_reply = None
     if reply.buttons:
-        quick_reply = QuickReply(items=[
-            QuickReplyItem(action=PostbackAction(label=clip(b.label, 20), data=b.data,
-                                                 display_text=clip(b.label, 300)))
-            for b in reply.buttons[:MAX_QUICK_REPLIES]])
+        quick_reply = QuickReply(
+            items=[
+                QuickReplyItem(
+                    action=PostbackAction(
+                        label=clip(b.label, 20), data=b.data, display_text=clip(b.label, 300)
+                    )
+                )
+                for b in reply.buttons[:MAX_QUICK_REPLIES]
+            ]
+        )
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
         messages.append(TextMessage(text=piece, quick_reply=quick_reply if last else None))
@@ -79,11 +106,21 @@ def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
 class LineChannel:
     """Parses signed LINE webhooks for the dispatcher and sends its replies."""
 
-    def __init__(self, channel_secret: str, access_token: str, dispatcher: Dispatcher,
-                 db: Database, *, host: str | None = None) -> None:
+    def __init__(
+        self,
+        channel_secret: str,
+        access_token: str,
+        dispatcher: Dispatcher,
+        db: Database,
+        *,
+        host: str | None = None,
+    ) -> None:
         self.parser = WebhookParser(channel_secret)
-        configuration = (Configuration(host=host, access_token=access_token) if host
-                         else Configuration(access_token=access_token))
+        configuration = (
+            Configuration(host=host, access_token=access_token)
+            if host
+            else Configuration(access_token=access_token)
+        )
         self.api_client = AsyncApiClient(configuration)
         self.api = AsyncMessagingApi(self.api_client)
         self.dispatcher = dispatcher
@@ -124,13 +161,15 @@ class LineChannel:
     def _incoming(self, event: Event, user_id: str, hint: str | None) -> Incoming | None:
         base = {"update_id": event.webhook_event_id, "language_hint": hint}
         if isinstance(event, MessageEvent):
-            kind = next((k for cls, k in _CONTENT_KINDS if isinstance(event.message, cls)),
-                        Kind.OTHER)
+            kind = next(
+                (k for cls, k in _CONTENT_KINDS if isinstance(event.message, cls)), Kind.OTHER
+            )
             text = event.message.text if isinstance(event.message, TextMessageContent) else ""
             return Incoming(CHANNEL, user_id, user_id, kind, text=text, **base)
         if isinstance(event, PostbackEvent):
-            return Incoming(CHANNEL, user_id, user_id, Kind.BUTTON, data=event.postback.data,
-                            **base)
+            return Incoming(
+                CHANNEL, user_id, user_id, Kind.BUTTON, data=event.postback.data, **base
+            )
         if isinstance(event, FollowEvent):
             return Incoming(CHANNEL, user_id, user_id, Kind.START, **base)
         return None
@@ -171,7 +210,9 @@ class LineChannel:
         """Push replies, five messages a request, each request with its own retry key."""
         messages = [m for r in replies for m in _to_line(r)]
         for start in range(0, len(messages), MAX_MESSAGES):
-            request = PushMessageRequest(to=user_id, messages=messages[start:start + MAX_MESSAGES])
+            request = PushMessageRequest(
+                to=user_id, messages=messages[start : start + MAX_MESSAGES]
+            )
             retry_key = str(uuid.uuid4())
             for attempt in range(3):
                 try:

@@ -5,12 +5,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import (BotCommand, ChatMemberUpdated, InlineKeyboardButton, InlineKeyboardMarkup,
-                      Message, Update)
+from telegram import (
+    BotCommand,
+    ChatMemberUpdated,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler,
-                          ChatMemberHandler, ContextTypes, MessageHandler, filters)
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
 
 from bot.dispatcher import Dispatcher
 from bot.i18n import LANGUAGES, Catalog
@@ -22,8 +36,6 @@ from bot.storage.models import User
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-COMMANDS = {"start": None, "help": "intent:help", "language": "intent:change_language",
-            "privacy": "intent:delete_my_data", "unanswered": None}
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
@@ -46,9 +58,14 @@ def _kind(message: Message) -> Kind:
 class TelegramChannel:
     """Converts Telegram updates for the dispatcher and sends its replies."""
 
-    def __init__(self, application: Application[Any, Any, Any, Any, Any, Any],
-                 dispatcher: Dispatcher, db: Database, texts: Catalog,
-                 staff_chat_id: int | None = None) -> None:
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        dispatcher: Dispatcher,
+        db: Database,
+        texts: Catalog,
+        staff_chat_id: int | None = None,
+    ) -> None:
         self.application = application
         self.dispatcher = dispatcher
         self.db = db
@@ -56,8 +73,9 @@ class TelegramChannel:
         self.staff_chat_id = staff_chat_id
         application.add_handler(MessageHandler(filters.ALL, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_button))
-        application.add_handler(ChatMemberHandler(self.on_my_chat_member,
-                                                  ChatMemberHandler.MY_CHAT_MEMBER))
+        application.add_handler(
+            ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)
+        )
         application.add_error_handler(self.on_error)
 
     @property
@@ -68,8 +86,10 @@ class TelegramChannel:
         """The command menu in each language (and English by default)."""
         for lang in (None, *LANGUAGES):
             texts_lang = lang or "en"
-            commands = [BotCommand(name, self.texts.get(texts_lang, f"cmd.{name}"))
-                        for name in ("start", "help", "language", "privacy")]
+            commands = [
+                BotCommand(name, self.texts.get(texts_lang, f"cmd.{name}"))
+                for name in ("start", "help", "language", "privacy")
+            ]
             await self.application.bot.set_my_commands(commands, language_code=lang)
 
     def _addressed(self, message: Message) -> tuple[bool, str]:
@@ -80,7 +100,7 @@ class TelegramChannel:
         mention = f"@{self.bot_username}"
         if self.bot_username and mention.lower() in text.lower():
             start = text.lower().index(mention.lower())
-            return True, (text[:start] + text[start + len(mention):]).strip()
+            return True, (text[:start] + text[start + len(mention) :]).strip()
         reply = message.reply_to_message
         if reply and reply.from_user and reply.from_user.id == self.application.bot.id:
             return True, text
@@ -98,16 +118,16 @@ class TelegramChannel:
         addressed, text = self._addressed(message)
         if not addressed:
             return
-        kind, data = _kind(message), ""
-        if kind is Kind.TEXT and text.startswith("/"):
-            command = text[1:].split(maxsplit=1)[0].split("@")[0].lower()
-            if command == "start":
-                kind = Kind.START
-            elif COMMANDS.get(command):
-                kind, data = Kind.BUTTON, str(COMMANDS[command])
-        incoming = Incoming(CHANNEL, str(user.id), str(message.chat.id), kind, text=text,
-                            data=data, update_id=str(update.update_id),
-                            language_hint=user.language_code, display_name=user.first_name)
+        incoming = Incoming(
+            CHANNEL,
+            str(user.id),
+            str(message.chat.id),
+            _kind(message),
+            text=text,
+            update_id=str(update.update_id),
+            language_hint=user.language_code,
+            display_name=user.first_name,
+        )
         outcome = await self.dispatcher.handle(incoming)
         await self.send(str(message.chat.id), outcome.replies)
 
@@ -121,21 +141,25 @@ class TelegramChannel:
         except TelegramError as error:
             logger.info("answerCallbackQuery failed: %s", error)
         chat = query.message.chat.id if query.message else query.from_user.id
-        incoming = Incoming(CHANNEL, str(query.from_user.id), str(chat), Kind.BUTTON,
-                            data=query.data or "", update_id=str(update.update_id),
-                            language_hint=query.from_user.language_code,
-                            display_name=query.from_user.first_name)
+        incoming = Incoming(
+            CHANNEL,
+            str(query.from_user.id),
+            str(chat),
+            Kind.BUTTON,
+            data=query.data or "",
+            update_id=str(update.update_id),
+            language_hint=query.from_user.language_code,
+            display_name=query.from_user.first_name,
+        )
         outcome = await self.dispatcher.handle(incoming)
         await self.send(str(chat), outcome.replies)
 
-    async def on_my_chat_member(self, update: Update,
-                                context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The user blocked (kicked) or unblocked the bot."""
         change: ChatMemberUpdated | None = update.my_chat_member
         if change is None or change.chat.type != ChatType.PRIVATE:
             return
-        blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED,
-                                                    ChatMemberStatus.LEFT)
+        blocked = change.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT)
         async with self.db.session() as session:
             await repo.set_blocked(session, CHANNEL, str(change.from_user.id), blocked)
         logger.info("a user %s the bot", "blocked" if blocked else "unblocked")
@@ -157,8 +181,12 @@ class TelegramChannel:
         bot = self.application.bot
         markup = None
         if reply.buttons:
-            markup = InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data)
-                                            for b in row] for row in reply.button_rows()])
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                    for row in reply.button_rows()
+                ]
+            )
         if reply.image_url:
             await bot.send_photo(chat_id, reply.image_url)
         if reply.document_url:
@@ -173,8 +201,9 @@ class TelegramChannel:
         if self.staff_chat_id is None:
             return None
         header = f"🙋 {user.channel}:{user.external_id} ({language})"
-        sent = await self.application.bot.send_message(self.staff_chat_id,
-                                                       f"{header}\n{text[:3500]}")
+        sent = await self.application.bot.send_message(
+            self.staff_chat_id, f"{header}\n{text[:3500]}"
+        )
         return str(self.staff_chat_id), str(sent.message_id)
 
     async def _staff_reply(self, message: Message) -> None:
@@ -183,8 +212,7 @@ class TelegramChannel:
         if reply_to is None or not message.text:
             return
         async with self.db.session() as session:
-            user = await repo.handoff_user(session, str(message.chat.id),
-                                           str(reply_to.message_id))
+            user = await repo.handoff_user(session, str(message.chat.id), str(reply_to.message_id))
         if user is None:
             return
         lang = user.language if user.language in LANGUAGES else "en"
@@ -194,11 +222,18 @@ class TelegramChannel:
             await sender(user.chat_id, [Reply(text)])
 
 
-def build_application(token: str, *, base_url: str | None = None,
-                      polling: bool = True) -> Application[Any, Any, Any, Any, Any, Any]:
+def build_application(
+    token: str, *, base_url: str | None = None, polling: bool = True, max_rate: float = 30.0
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """A python-telegram-bot Application; no updater when updates come by webhook."""
-    builder = (ApplicationBuilder().token(token).rate_limiter(AIORateLimiter(max_retries=3))
-               .concurrent_updates(64))
+    limiter = AIORateLimiter(overall_max_rate=max_rate, max_retries=3)
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .rate_limiter(limiter)
+        .concurrent_updates(256)
+        .connection_pool_size(64)
+    )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))
     if not polling:

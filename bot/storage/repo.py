@@ -8,8 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.models import (ConversationState, Handoff, MessageLog, ProcessedUpdate, User,
-                                utcnow)
+from bot.storage.models import ConversationState, Handoff, MessageLog, ProcessedUpdate, User, utcnow
 
 MAX_LOGGED_CHARS = 4000
 
@@ -27,12 +26,14 @@ async def claim_update(session: AsyncSession, channel: str, update_id: str) -> b
 
 async def get_user(session: AsyncSession, channel: str, external_id: str) -> User | None:
     result = await session.execute(
-        select(User).where(User.channel == channel, User.external_id == external_id))
+        select(User).where(User.channel == channel, User.external_id == external_id)
+    )
     return result.scalar_one_or_none()
 
 
-async def get_or_create_user(session: AsyncSession, channel: str, external_id: str,
-                             chat_id: str) -> tuple[User, bool]:
+async def get_or_create_user(
+    session: AsyncSession, channel: str, external_id: str, chat_id: str
+) -> tuple[User, bool]:
     """The user (created when new) with last_seen now; True when created."""
     user = await get_user(session, channel, external_id)
     now = utcnow()
@@ -42,8 +43,13 @@ async def get_or_create_user(session: AsyncSession, channel: str, external_id: s
         return user, False
     try:
         async with session.begin_nested():
-            user = User(channel=channel, external_id=external_id, chat_id=chat_id,
-                        first_seen=now, last_seen=now)
+            user = User(
+                channel=channel,
+                external_id=external_id,
+                chat_id=chat_id,
+                first_seen=now,
+                last_seen=now,
+            )
             session.add(user)
             await session.flush()
         return user, True
@@ -53,14 +59,31 @@ async def get_or_create_user(session: AsyncSession, channel: str, external_id: s
         return existing, False
 
 
-async def log_message(session: AsyncSession, user: User, text: str, *, language: str | None,
-                      intent: str | None, confidence: float | None, answered: bool) -> None:
-    session.add(MessageLog(user_id=user.id, text=text[:MAX_LOGGED_CHARS], language=language,
-                           intent=intent, confidence=confidence, answered=answered))
+async def log_message(
+    session: AsyncSession,
+    user: User,
+    text: str,
+    *,
+    language: str | None,
+    intent: str | None,
+    confidence: float | None,
+    answered: bool,
+) -> None:
+    session.add(
+        MessageLog(
+            user_id=user.id,
+            text=text[:MAX_LOGGED_CHARS],
+            language=language,
+            intent=intent,
+            confidence=confidence,
+            answered=answered,
+        )
+    )
 
 
-async def set_state(session: AsyncSession, user: User, state: str | None,
-                    data: dict[str, object] | None = None) -> None:
+async def set_state(
+    session: AsyncSession, user: User, state: str | None, data: dict[str, object] | None = None
+) -> None:
     existing = await session.get(ConversationState, user.id)
     if state is None:
         if existing is not None:
@@ -85,8 +108,9 @@ async def delete_user_data(session: AsyncSession, user: User) -> None:
     await session.execute(delete(User).where(User.id == user.id))
 
 
-async def set_blocked(session: AsyncSession, channel: str, external_id: str,
-                      blocked: bool) -> User | None:
+async def set_blocked(
+    session: AsyncSession, channel: str, external_id: str, blocked: bool
+) -> User | None:
     user = await get_user(session, channel, external_id)
     if user is not None:
         user.blocked = blocked
@@ -94,32 +118,39 @@ async def set_blocked(session: AsyncSession, channel: str, external_id: str,
     return user
 
 
-async def unanswered_questions(session: AsyncSession, *, since: datetime | None = None,
-                               limit: int = 20) -> list[tuple[str | None, str, int]]:
+async def unanswered_questions(
+    session: AsyncSession, *, since: datetime | None = None, limit: int = 20
+) -> list[tuple[str | None, str, int]]:
     """The most frequent unanswered questions: (language, text, count), most frequent first."""
     normalized = func.lower(func.trim(MessageLog.text))
-    query = (select(MessageLog.language, func.min(MessageLog.text), func.count())
-             .where(MessageLog.answered.is_(False))
-             .group_by(MessageLog.language, normalized)
-             .order_by(func.count().desc(), func.min(MessageLog.text))
-             .limit(limit))
+    query = (
+        select(MessageLog.language, func.min(MessageLog.text), func.count())
+        .where(MessageLog.answered.is_(False))
+        .group_by(MessageLog.language, normalized)
+        .order_by(func.count().desc(), func.min(MessageLog.text))
+        .limit(limit)
+    )
     if since is not None:
         query = query.where(MessageLog.created_at >= since)
     rows = (await session.execute(query)).all()
     return [(language, text, count) for language, text, count in rows]
 
 
-async def add_handoff(session: AsyncSession, user: User, staff_chat_id: str,
-                      staff_message_id: str) -> None:
-    session.add(Handoff(user_id=user.id, staff_chat_id=staff_chat_id,
-                        staff_message_id=staff_message_id))
+async def add_handoff(
+    session: AsyncSession, user: User, staff_chat_id: str, staff_message_id: str
+) -> None:
+    session.add(
+        Handoff(user_id=user.id, staff_chat_id=staff_chat_id, staff_message_id=staff_message_id)
+    )
 
 
-async def handoff_user(session: AsyncSession, staff_chat_id: str,
-                       staff_message_id: str) -> User | None:
+async def handoff_user(
+    session: AsyncSession, staff_chat_id: str, staff_message_id: str
+) -> User | None:
     """The user whose forwarded question is staff message `staff_message_id`."""
     result = await session.execute(
-        select(User).join(Handoff, Handoff.user_id == User.id)
-        .where(Handoff.staff_chat_id == staff_chat_id,
-               Handoff.staff_message_id == staff_message_id))
+        select(User)
+        .join(Handoff, Handoff.user_id == User.id)
+        .where(Handoff.staff_chat_id == staff_chat_id, Handoff.staff_message_id == staff_message_id)
+    )
     return result.scalar_one_or_none()

@@ -1,5 +1,6 @@
 """The knowledge base: complete in seven languages, every number traceable to the seeds."""
 
+import contextlib
 import re
 import unicodedata
 from pathlib import Path
@@ -23,10 +24,8 @@ def _readings(token: str) -> set[float]:
     values = set()
     for thousands, decimal in ((",", "."), (".", ",")):
         cleaned = token.replace(thousands, "").replace(decimal, ".")
-        try:
+        with contextlib.suppress(ValueError):
             values.add(float(cleaned))
-        except ValueError:
-            pass
     values.add(float(re.sub(r"[.,]", "", token)))
     if token.count(".") > 1:  # a section number such as 4.1.1
         values |= {float(part) for part in token.split(".")}
@@ -47,8 +46,11 @@ def seed_numbers() -> set[float]:
 
 def _traceable(value: float, seeds: set[float]) -> bool:
     """value is a seed number, or one in other units (16.99亿 = 1.699 billion = 1,699 million)."""
-    return any(abs(value - seed * 10**k) <= 1e-9 * max(1.0, abs(value))
-               for seed in seeds for k in (-1, 0, 1, 2, 3))
+    return any(
+        abs(value - seed * 10**k) <= 1e-9 * max(1.0, abs(value))
+        for seed in seeds
+        for k in (-1, 0, 1, 2, 3)
+    )
 
 
 def _answers(knowledge: Knowledge) -> list[tuple[str, Answer]]:
@@ -72,8 +74,9 @@ def test_every_answer_exists_in_all_seven_languages(knowledge: Knowledge) -> Non
         assert answer.sources, f"{where} names no source"
 
 
-def test_every_number_is_in_the_seed_documents(knowledge: Knowledge,
-                                               seed_numbers: set[float]) -> None:
+def test_every_number_is_in_the_seed_documents(
+    knowledge: Knowledge, seed_numbers: set[float]
+) -> None:
     untraceable = []
     for where, answer in _answers(knowledge):
         for lang, text in answer.texts.items():

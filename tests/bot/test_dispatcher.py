@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -21,10 +19,12 @@ from nlu.client import NluClient
 from nlu.server import free_port
 
 
-def text(user: str, message: str, *, update_id: str | None = None,
-         hint: str | None = None) -> Incoming:
-    return Incoming("telegram", user, user, Kind.TEXT, text=message, update_id=update_id,
-                    language_hint=hint)
+def text(
+    user: str, message: str, *, update_id: str | None = None, hint: str | None = None
+) -> Incoming:
+    return Incoming(
+        "telegram", user, user, Kind.TEXT, text=message, update_id=update_id, language_hint=hint
+    )
 
 
 def button(user: str, data: str) -> Incoming:
@@ -44,9 +44,9 @@ def button(user: str, data: str) -> Incoming:
         ("လူငယ္ေတြ ဘယ္လို ပါဝင္လို႔ရလဲ", "my", "youth_participation"),
     ],
 )
-async def test_questions_are_answered_in_their_language(dispatcher: Dispatcher,
-                                                        knowledge: Knowledge, message: str,
-                                                        lang: str, intent: str) -> None:
+async def test_questions_are_answered_in_their_language(
+    dispatcher: Dispatcher, knowledge: Knowledge, message: str, lang: str, intent: str
+) -> None:
     outcome = await dispatcher.handle(text(f"user-{lang}-{intent}", message))
     assert outcome.lang == lang
     assert outcome.replies[0].text == knowledge.entries[intent].answer.texts[lang]
@@ -59,9 +59,9 @@ async def test_the_same_update_is_handled_once(dispatcher: Dispatcher) -> None:
     assert again.replies == [] and again.duplicate
 
 
-async def test_a_chosen_language_wins_and_survives_a_restart(dispatcher: Dispatcher,
-                                                             texts: Catalog,
-                                                             sqlite_db: Database) -> None:
+async def test_a_chosen_language_wins_and_survives_a_restart(
+    dispatcher: Dispatcher, texts: Catalog, sqlite_db: Database
+) -> None:
     await dispatcher.handle(button("lao-user", "lang:lo"))
     restarted = Dispatcher(Database(sqlite_db.url), dispatcher.nlu, texts, dispatcher.knowledge)
     outcome = await restarted.handle(text("lao-user", "hello"))
@@ -71,23 +71,29 @@ async def test_a_chosen_language_wins_and_survives_a_restart(dispatcher: Dispatc
 
 
 async def test_emoji_only_gets_a_polite_reply_in_the_stored_language(
-        dispatcher: Dispatcher, texts: Catalog) -> None:
+    dispatcher: Dispatcher, texts: Catalog
+) -> None:
     await dispatcher.handle(text("emoji", "สวัสดีครับ"))
     outcome = await dispatcher.handle(text("emoji", "😀😀😀"))
     assert outcome.lang == "th"
-    assert outcome.replies[0].text in {texts.get("th", "fallback"), texts.get("th", "greet",
-                                                                              name="")}
+    assert outcome.replies[0].text in {
+        texts.get("th", "fallback"),
+        texts.get("th", "greet", name=""),
+    }
 
 
 async def test_the_telegram_language_code_is_used_for_first_contact(
-        dispatcher: Dispatcher, texts: Catalog) -> None:
-    outcome = await dispatcher.handle(Incoming("telegram", "new", "new", Kind.START,
-                                               language_hint="vi-VN"))
+    dispatcher: Dispatcher, texts: Catalog
+) -> None:
+    outcome = await dispatcher.handle(
+        Incoming("telegram", "new", "new", Kind.START, language_hint="vi-VN")
+    )
     assert outcome.replies[0].text == texts.get("vi", "greet", name="")
 
 
-async def test_a_huge_message_is_answered_and_logged(dispatcher: Dispatcher, texts: Catalog,
-                                                     sqlite_db: Database) -> None:
+async def test_a_huge_message_is_answered_and_logged(
+    dispatcher: Dispatcher, texts: Catalog, sqlite_db: Database
+) -> None:
     outcome = await dispatcher.handle(text("huge", "ก" * 100_000))
     assert outcome.replies[0].text == texts.get("th", "too_long")
     async with sqlite_db.session() as session:
@@ -96,15 +102,15 @@ async def test_a_huge_message_is_answered_and_logged(dispatcher: Dispatcher, tex
 
 
 @pytest.mark.parametrize("kind", [Kind.STICKER, Kind.PHOTO, Kind.VOICE, Kind.LOCATION])
-async def test_media_get_a_polite_reply(dispatcher: Dispatcher, texts: Catalog,
-                                        kind: Kind) -> None:
+async def test_media_get_a_polite_reply(dispatcher: Dispatcher, texts: Catalog, kind: Kind) -> None:
     await dispatcher.handle(button("media", "lang:km"))
     outcome = await dispatcher.handle(Incoming("telegram", "media", "media", kind))
     assert outcome.replies[0].text == texts.get("km", f"unsupported.{kind.value}")
 
 
-async def test_out_of_scope_is_logged_as_unanswered(dispatcher: Dispatcher,
-                                                    sqlite_db: Database) -> None:
+async def test_out_of_scope_is_logged_as_unanswered(
+    dispatcher: Dispatcher, sqlite_db: Database
+) -> None:
     outcome = await dispatcher.handle(text("oos", "Who won the football world cup in 2018?"))
     assert outcome.replies[0].buttons
     async with sqlite_db.session() as session:
@@ -112,8 +118,9 @@ async def test_out_of_scope_is_logged_as_unanswered(dispatcher: Dispatcher,
     assert rows == [("en", "Who won the football world cup in 2018?", 1)]
 
 
-async def test_rasa_down_gets_an_apology_and_nothing_hangs(sqlite_db: Database, texts: Catalog,
-                                                           knowledge: Knowledge) -> None:
+async def test_rasa_down_gets_an_apology_and_nothing_hangs(
+    sqlite_db: Database, texts: Catalog, knowledge: Knowledge
+) -> None:
     down = NluClient(f"http://127.0.0.1:{free_port()}", connect_timeout=0.5, read_timeout=0.5)
     dispatcher = Dispatcher(sqlite_db, down, texts, knowledge)
     outcome = await dispatcher.handle(text("down", "สวัสดีครับ"))
@@ -122,7 +129,8 @@ async def test_rasa_down_gets_an_apology_and_nothing_hangs(sqlite_db: Database, 
 
 
 async def test_a_failing_action_does_not_lose_the_next_message(
-        dispatcher: Dispatcher, texts: Catalog, monkeypatch: pytest.MonkeyPatch) -> None:
+    dispatcher: Dispatcher, texts: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async def broken(ctx: object) -> list[object]:
         raise RuntimeError("boom")
 
@@ -134,8 +142,9 @@ async def test_a_failing_action_does_not_lose_the_next_message(
     assert outcome.replies[0].text == texts.get("en", "greet", name="")
 
 
-async def test_deleting_my_data_after_confirmation(dispatcher: Dispatcher, texts: Catalog,
-                                                   sqlite_db: Database) -> None:
+async def test_deleting_my_data_after_confirmation(
+    dispatcher: Dispatcher, texts: Catalog, sqlite_db: Database
+) -> None:
     asked = await dispatcher.handle(text("privacy", "delete my data"))
     assert [b.data for b in asked.replies[-1].buttons] == ["privacy:delete", "privacy:cancel"]
     done = await dispatcher.handle(button("privacy", "privacy:delete"))
@@ -148,16 +157,18 @@ async def test_deleting_my_data_after_confirmation(dispatcher: Dispatcher, texts
 async def test_messages_of_one_user_are_handled_in_order(dispatcher: Dispatcher) -> None:
     import asyncio
 
-    outcomes = await asyncio.gather(*(dispatcher.handle(text("order", f"hello {i}",
-                                                              update_id=f"o{i}"))
-                                      for i in range(5)))
+    outcomes = await asyncio.gather(
+        *(dispatcher.handle(text("order", f"hello {i}", update_id=f"o{i}")) for i in range(5))
+    )
     assert all(o.replies for o in outcomes)
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(message=st.text(max_size=300))
-async def test_random_text_never_breaks_the_dispatcher(dispatcher: Dispatcher,
-                                                       message: str) -> None:
+async def test_random_text_never_breaks_the_dispatcher(
+    dispatcher: Dispatcher, message: str
+) -> None:
     outcome = await dispatcher.handle(text("fuzz", message))
     assert outcome.replies and all(r.text for r in outcome.replies)

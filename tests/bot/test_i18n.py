@@ -21,14 +21,18 @@ def test_texts_keep_placeholders_and_are_not_empty(texts: Catalog, lang: str) ->
     for key, english in texts.texts["en"].items():
         text = texts.texts[lang][key]
         assert text.strip(), f"{lang}:{key} is empty"
-        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english)), \
+        assert sorted(PLACEHOLDER.findall(text)) == sorted(PLACEHOLDER.findall(english)), (
             f"{lang}:{key} placeholders differ from English"
+        )
 
 
 @pytest.mark.parametrize("lang", [lang for lang in LANGUAGES if lang != "en"])
 def test_texts_are_translated(texts: Catalog, lang: str) -> None:
-    same = [key for key, text in texts.texts[lang].items()
-            if text == texts.texts["en"][key] and not key.startswith("contact.")]
+    same = [
+        key
+        for key, text in texts.texts[lang].items()
+        if text == texts.texts["en"][key] and not key.startswith("contact.")
+    ]
     assert not same, f"{lang} texts identical to English: {same}"
 
 

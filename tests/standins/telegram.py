@@ -657,7 +657,7 @@ def _html_error(text: str) -> str | None:
             return f"Unexpected end tag at byte offset {offset}"
         elif open_tags[-1] != name:
             expected = open_tags[-1]
-            return f'Unmatched end tag at byte offset {offset}, expected "</{expected}>", found "</{name}>"'  # noqa: E501
+            return f'Unmatched end tag at byte offset {offset}, expected "</{expected}>", found "</{name}>"'
         else:
             open_tags.pop()
     if open_tags:

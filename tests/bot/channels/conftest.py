@@ -42,8 +42,13 @@ async def line_api() -> AsyncIterator[LineStandIn]:
         yield api
 
 
-def bot_settings(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
-                 line_api: LineStandIn, **overrides: object) -> Settings:
+def bot_settings(
+    tmp_path: Path,
+    rasa_url: str,
+    telegram_api: TelegramStandIn,
+    line_api: LineStandIn,
+    **overrides: object,
+) -> Settings:
     values: dict[str, object] = {
         "database_url": f"sqlite:///{tmp_path / 'bot.db'}",
         "rasa_url": rasa_url,
@@ -60,8 +65,6 @@ def bot_settings(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
     return load_settings(**values)
 
 
-
-
 async def start_bot(settings: Settings) -> AsyncIterator[RunningBot]:
     async with running_core(settings) as core, running_channels(core) as (telegram, line):
         app = build_web_app(core, telegram, line, telegram_secret=SECRET_TOKEN)
@@ -70,18 +73,19 @@ async def start_bot(settings: Settings) -> AsyncIterator[RunningBot]:
 
 
 @pytest.fixture
-async def webhook_bot(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
-                      line_api: LineStandIn) -> AsyncIterator[RunningBot]:
+async def webhook_bot(
+    tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn, line_api: LineStandIn
+) -> AsyncIterator[RunningBot]:
     """Telegram by webhook and LINE, one ASGI app on a real port."""
     async for bot in start_bot(bot_settings(tmp_path, rasa_url, telegram_api, line_api)):
         yield bot
 
 
 @pytest.fixture
-async def polling_bot(tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn,
-                      line_api: LineStandIn) -> AsyncIterator[RunningBot]:
+async def polling_bot(
+    tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn, line_api: LineStandIn
+) -> AsyncIterator[RunningBot]:
     """Telegram by long polling."""
-    settings = bot_settings(tmp_path, rasa_url, telegram_api, line_api,
-                            telegram_webhook_url=None)
+    settings = bot_settings(tmp_path, rasa_url, telegram_api, line_api, telegram_webhook_url=None)
     async for bot in start_bot(settings):
         yield bot

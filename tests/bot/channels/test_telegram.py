@@ -25,22 +25,26 @@ ASKERS = [
 ]
 
 
-def _to(chat_id: int):  # noqa: ANN202 - predicate factory
+def _to(chat_id: int):
     return lambda sent: str(sent.get("chat_id")) == str(chat_id)
 
 
-async def _post(bot: RunningBot, update: dict[str, object], *,
-                secret: str = SECRET_TOKEN) -> int:
-    response = await bot.http.post("/telegram/webhook", json=update,
-                                   headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+async def _post(bot: RunningBot, update: dict[str, object], *, secret: str = SECRET_TOKEN) -> int:
+    response = await bot.http.post(
+        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
     return response.status_code
 
 
 @pytest.mark.parametrize(("chat_id", "lang", "question"), ASKERS)
-async def test_polling_answers_in_the_users_language(polling_bot: RunningBot,
-                                                     telegram_api: TelegramStandIn,
-                                                     knowledge: Knowledge, chat_id: int,
-                                                     lang: str, question: str) -> None:
+async def test_polling_answers_in_the_users_language(
+    polling_bot: RunningBot,
+    telegram_api: TelegramStandIn,
+    knowledge: Knowledge,
+    chat_id: int,
+    lang: str,
+    question: str,
+) -> None:
     telegram_api.push_update(telegram_api.text_update(chat_id, question, language_code="en"))
     sent = await telegram_api.wait_for(_to(chat_id))
     assert sent["text"] == knowledge.entries["youth_participation"].answer.texts[lang]
@@ -48,34 +52,42 @@ async def test_polling_answers_in_the_users_language(polling_bot: RunningBot,
 
 
 @pytest.mark.parametrize(("chat_id", "lang", "question"), ASKERS)
-async def test_webhook_answers_in_the_users_language(webhook_bot: RunningBot,
-                                                     telegram_api: TelegramStandIn,
-                                                     knowledge: Knowledge, chat_id: int,
-                                                     lang: str, question: str) -> None:
+async def test_webhook_answers_in_the_users_language(
+    webhook_bot: RunningBot,
+    telegram_api: TelegramStandIn,
+    knowledge: Knowledge,
+    chat_id: int,
+    lang: str,
+    question: str,
+) -> None:
     assert await _post(webhook_bot, telegram_api.text_update(chat_id, question)) == 200
     sent = await telegram_api.wait_for(_to(chat_id))
     assert sent["text"] == knowledge.entries["youth_participation"].answer.texts[lang]
 
 
-async def test_the_webhook_is_registered_with_its_secret(webhook_bot: RunningBot,
-                                                         telegram_api: TelegramStandIn) -> None:
+async def test_the_webhook_is_registered_with_its_secret(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     (params,) = telegram_api.calls_to("setWebhook")
     assert params["secret_token"] == SECRET_TOKEN
     assert params["url"].endswith("/telegram/webhook")
 
 
-async def test_commands_are_registered_in_every_language(webhook_bot: RunningBot,
-                                                         telegram_api: TelegramStandIn,
-                                                         texts: Catalog) -> None:
+async def test_commands_are_registered_in_every_language(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
+) -> None:
     for lang in LANGUAGES:
         commands = {c["command"]: c["description"] for c in telegram_api.commands[lang]}
-        assert commands == {name: texts.get(lang, f"cmd.{name}")
-                            for name in ("start", "help", "language", "privacy")}
+        assert commands == {
+            name: texts.get(lang, f"cmd.{name}")
+            for name in ("start", "help", "language", "privacy")
+        }
     assert telegram_api.commands[""]
 
 
-async def test_a_redelivered_update_is_handled_once(webhook_bot: RunningBot,
-                                                    telegram_api: TelegramStandIn) -> None:
+async def test_a_redelivered_update_is_handled_once(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     update = telegram_api.text_update(2001, "hello")
     assert await _post(webhook_bot, update) == 200
     assert await _post(webhook_bot, update) == 200
@@ -86,8 +98,9 @@ async def test_a_redelivered_update_is_handled_once(webhook_bot: RunningBot,
     assert len([s for s in telegram_api.sent if _to(2001)(s)]) == 1
 
 
-async def test_a_wrong_secret_is_refused_and_nothing_stored(webhook_bot: RunningBot,
-                                                            telegram_api: TelegramStandIn) -> None:
+async def test_a_wrong_secret_is_refused_and_nothing_stored(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     update = telegram_api.text_update(2002, "hello")
     assert await _post(webhook_bot, update, secret="wrong") == 403
     response = await webhook_bot.http.post("/telegram/webhook", json=update)
@@ -105,50 +118,58 @@ async def test_a_wrong_secret_is_refused_and_nothing_stored(webhook_bot: Running
         (b'{"update_id": "x" ' + b" " * 300_000 + b"}", "application/json", 413),
     ],
 )
-async def test_malformed_webhooks_get_4xx(webhook_bot: RunningBot, body: bytes,
-                                          content_type: str, status: int) -> None:
+async def test_malformed_webhooks_get_4xx(
+    webhook_bot: RunningBot, body: bytes, content_type: str, status: int
+) -> None:
     response = await webhook_bot.http.post(
-        "/telegram/webhook", content=body,
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN,
-                 "Content-Type": content_type})
+        "/telegram/webhook",
+        content=body,
+        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN, "Content-Type": content_type},
+    )
     assert response.status_code == status
 
 
-async def test_buttons_are_answered(webhook_bot: RunningBot, telegram_api: TelegramStandIn,
-                                    texts: Catalog) -> None:
+async def test_buttons_are_answered(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
+) -> None:
     assert await _post(webhook_bot, telegram_api.text_update(2003, "/start")) == 200
     greeting = await telegram_api.wait_for(_to(2003))
     message_id = greeting["result"]["message_id"]
     update = telegram_api.callback_update(2003, "lang:th", message_id=message_id)
     assert await _post(webhook_bot, update) == 200
-    changed = await telegram_api.wait_for(lambda s: _to(2003)(s) and s is not greeting
-                                          and s["text"] == texts.get("th", "language.changed"))
+    changed = await telegram_api.wait_for(
+        lambda s: (
+            _to(2003)(s) and s is not greeting and s["text"] == texts.get("th", "language.changed")
+        )
+    )
     assert changed
     assert telegram_api.calls_to("answerCallbackQuery")
 
 
-async def test_stickers_get_a_polite_reply(webhook_bot: RunningBot,
-                                           telegram_api: TelegramStandIn,
-                                           texts: Catalog) -> None:
+async def test_stickers_get_a_polite_reply(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
+) -> None:
     update = telegram_api.sticker_update(2004, language_code="th")
     assert await _post(webhook_bot, update) == 200
     sent = await telegram_api.wait_for(_to(2004))
     assert sent["text"] == texts.get("th", "unsupported.sticker")
 
 
-async def test_rate_limits_are_retried(webhook_bot: RunningBot,
-                                       telegram_api: TelegramStandIn) -> None:
+async def test_rate_limits_are_retried(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     telegram_api.rate_limit_next(1, retry_after=1, methods={"sendMessage"})
     assert await _post(webhook_bot, telegram_api.text_update(2005, "hello")) == 200
     sent = await telegram_api.wait_for(_to(2005), timeout=15)
     assert sent["text"]
-    assert len([c for c in telegram_api.calls_to("sendMessage")
-                if str(c["chat_id"]) == "2005"]) >= 2
+    assert (
+        len([c for c in telegram_api.calls_to("sendMessage") if str(c["chat_id"]) == "2005"]) >= 2
+    )
 
 
-async def test_a_user_who_blocked_the_bot_is_marked_inactive(webhook_bot: RunningBot,
-                                                             telegram_api: TelegramStandIn
-                                                             ) -> None:
+async def test_a_user_who_blocked_the_bot_is_marked_inactive(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     telegram_api.blocked_chats.add(2006)
     assert await _post(webhook_bot, telegram_api.text_update(2006, "hello")) == 200
     import asyncio
@@ -160,12 +181,15 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(webhook_bot: Runnin
             break
         await asyncio.sleep(0.1)
     assert user is not None and user.blocked and not user.active
-    assert await _post(webhook_bot, telegram_api.my_chat_member_update(2006, "kicked",
-                                                                       "member")) == 200
+    assert (
+        await _post(webhook_bot, telegram_api.my_chat_member_update(2006, "kicked", "member"))
+        == 200
+    )
 
 
-async def test_group_chats_answer_only_when_addressed(webhook_bot: RunningBot,
-                                                      telegram_api: TelegramStandIn) -> None:
+async def test_group_chats_answer_only_when_addressed(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     import asyncio
 
     group = -100500
@@ -178,15 +202,17 @@ async def test_group_chats_answer_only_when_addressed(webhook_bot: RunningBot,
     assert (await telegram_api.wait_for(_to(group)))["text"]
 
 
-async def test_long_replies_are_split_at_4096(webhook_bot: RunningBot,
-                                              telegram_api: TelegramStandIn) -> None:
+async def test_long_replies_are_split_at_4096(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn
+) -> None:
     assert webhook_bot.telegram is not None
     paragraph = "ข้อความยาวมาก " * 100
     await webhook_bot.telegram.send("3001", [Reply("\n\n".join([paragraph] * 8))])
     pieces = [s["text"] for s in telegram_api.sent if _to(3001)(s)]
     assert len(pieces) >= 3 and all(len(p) <= 4096 for p in pieces)
-    assert "".join(pieces).replace("\n", "").replace(" ", "") == \
-        ("\n\n".join([paragraph] * 8)).replace("\n", "").replace(" ", "")
+    assert "".join(pieces).replace("\n", "").replace(" ", "") == (
+        "\n\n".join([paragraph] * 8)
+    ).replace("\n", "").replace(" ", "")
 
 
 async def test_healthz_reports_database_and_nlu(webhook_bot: RunningBot) -> None:
@@ -195,19 +221,44 @@ async def test_healthz_reports_database_and_nlu(webhook_bot: RunningBot) -> None
     assert response.json() == {"database": "ok", "nlu": "ok"}
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(payload=st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.sampled_from(["update_id", "message", "text", "chat", "from", "id",
-                                       "callback_query", "data", "date"]), children,
-                      max_size=5),
-    max_leaves=15))
-async def test_random_update_json_never_gets_a_500(webhook_bot: RunningBot,
-                                                   payload: object) -> None:
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    payload=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(
+                st.sampled_from(
+                    [
+                        "update_id",
+                        "message",
+                        "text",
+                        "chat",
+                        "from",
+                        "id",
+                        "callback_query",
+                        "data",
+                        "date",
+                    ]
+                ),
+                children,
+                max_size=5,
+            )
+        ),
+        max_leaves=15,
+    )
+)
+async def test_random_update_json_never_gets_a_500(
+    webhook_bot: RunningBot, payload: object
+) -> None:
     response = await webhook_bot.http.post(
-        "/telegram/webhook", content=json.dumps(payload),
-        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN,
-                 "Content-Type": "application/json"})
+        "/telegram/webhook",
+        content=json.dumps(payload),
+        headers={
+            "X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN,
+            "Content-Type": "application/json",
+        },
+    )
     assert response.status_code < 500

@@ -38,8 +38,9 @@ async def test_deleting_a_user_erases_their_rows(db: Database) -> None:
         user, _ = await repo.get_or_create_user(session, "line", "U1", "U1")
         keep, _ = await repo.get_or_create_user(session, "line", "U2", "U2")
         for who in (user, keep):
-            await repo.log_message(session, who, "hello", language="en", intent="greet",
-                                   confidence=0.9, answered=True)
+            await repo.log_message(
+                session, who, "hello", language="en", intent="greet", confidence=0.9, answered=True
+            )
         await repo.set_state(session, user, "confirm_delete", {"step": 1})
         await repo.add_handoff(session, user, "-100", "7")
     async with db.session() as session:
@@ -57,16 +58,38 @@ async def test_unanswered_questions_are_grouped_and_counted(db: Database) -> Non
     async with db.session() as session:
         user, _ = await repo.get_or_create_user(session, "telegram", "9", "9")
         for text in ("Where can I buy durian?", "where can i buy durian? ", "Who won?"):
-            await repo.log_message(session, user, text, language="en", intent="out_of_scope",
-                                   confidence=0.9, answered=False)
-        await repo.log_message(session, user, "ราคาทุเรียน", language="th", intent="nlu_fallback",
-                               confidence=0.2, answered=False)
-        await repo.log_message(session, user, "What is LMEC?", language="en",
-                               intent="lmec_about", confidence=0.99, answered=True)
+            await repo.log_message(
+                session,
+                user,
+                text,
+                language="en",
+                intent="out_of_scope",
+                confidence=0.9,
+                answered=False,
+            )
+        await repo.log_message(
+            session,
+            user,
+            "ราคาทุเรียน",
+            language="th",
+            intent="nlu_fallback",
+            confidence=0.2,
+            answered=False,
+        )
+        await repo.log_message(
+            session,
+            user,
+            "What is LMEC?",
+            language="en",
+            intent="lmec_about",
+            confidence=0.99,
+            answered=True,
+        )
     async with db.session() as session:
         rows = await repo.unanswered_questions(session)
         later = await repo.unanswered_questions(
-            session, since=datetime.now(UTC) + timedelta(minutes=1))
+            session, since=datetime.now(UTC) + timedelta(minutes=1)
+        )
     assert rows[0][0] == "en" and rows[0][2] == 2
     assert {(lang, count) for lang, _, count in rows} == {("en", 2), ("en", 1), ("th", 1)}
     assert "What is LMEC?" not in [text for _, text, _ in rows]

@@ -43,8 +43,9 @@ def upgrade() -> None:
     )
     op.create_table(
         "conversation_states",
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
-                  primary_key=True),
+        sa.Column(
+            "user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+        ),
         sa.Column("state", sa.String(64), nullable=False),
         sa.Column("data", sa.JSON, nullable=False),
         sa.Column("updated_at", _TS, nullable=False),
@@ -52,8 +53,13 @@ def upgrade() -> None:
     op.create_table(
         "message_log",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
-                  nullable=False, index=True),
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("created_at", _TS, nullable=False),
         sa.Column("text", sa.Text, nullable=False),
         sa.Column("language", sa.String(8)),
@@ -64,8 +70,13 @@ def upgrade() -> None:
     op.create_table(
         "handoffs",
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"),
-                  nullable=False, index=True),
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
         sa.Column("staff_chat_id", sa.String(64), nullable=False),
         sa.Column("staff_message_id", sa.String(64), nullable=False, index=True),
         sa.Column("created_at", _TS, nullable=False),

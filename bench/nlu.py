@@ -1,0 +1,219 @@
+"""NLU benchmark: our pipeline (config.yml) against Rasa's default one, trained on the same data.
+
+Prints, side by side: held-out intent accuracy and macro-F1 per language; out-of-scope
+rejection on the SIB-200 test sentences; parse latency; training time; server memory. And, for
+the pure-Python front end: language identification on SIB-200, Tatoeba and diacritic-less
+Vietnamese, and Zawgyi detection.
+
+    .venv/bin/python bench/nlu.py [--only ours|default] [--keep-models]
+
+Both models are trained from scratch (empty Rasa cache) so training times are honest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import shutil
+import sys
+import tempfile
+import time
+import unicodedata
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nlu.client import NluClient
+from nlu.evaluate import Example, percentile, predict, report
+from nlu.langid import identify
+from nlu.normalize import is_zawgyi, normalize
+from nlu.rasa_env import ROOT, RasaProject
+from nlu.server import LocalRasaServer
+
+EVAL = ROOT.parent / "shared" / "eval"
+SIB_LANGS = {
+    "eng_Latn": "en",
+    "zho_Hans": "zh",
+    "tha_Thai": "th",
+    "vie_Latn": "vi",
+    "khm_Khmr": "km",
+    "lao_Laoo": "lo",
+    "mya_Mymr": "my",
+}
+TATOEBA = {"cmn": "zh", "khm": "km", "tha": "th", "vie": "vi"}
+PIPELINES = {"ours": "config.yml", "default": "bench/rasa_default_config.yml"}
+
+
+def heldout() -> list[Example]:
+    examples: list[Example] = []
+    for path in sorted((ROOT / "data" / "heldout").glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+        examples += [Example(*row) for row in rows if len(row) == 3]
+    return examples
+
+
+def sib200(split: str = "test") -> list[Example]:
+    examples: list[Example] = []
+    for folder, lang in SIB_LANGS.items():
+        with (EVAL / "sib200" / folder / f"{split}.tsv").open(encoding="utf-8") as handle:
+            examples += [
+                Example(lang, "out_of_scope", row["text"])
+                for row in csv.DictReader(handle, delimiter="\t")
+            ]
+    return examples
+
+
+def strip_diacritics(text: str) -> str:
+    text = text.replace("đ", "d").replace("Đ", "D")
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def language_id() -> dict[str, float]:
+    """Accuracy of nlu.langid (after normalisation) on the public sets."""
+
+    def accuracy(pairs: list[tuple[str, str]]) -> float:
+        return sum(identify(normalize(t).text).lang == lang for t, lang in pairs) / len(pairs)
+
+    sib = [(e.text, e.lang) for e in sib200()]
+    tatoeba: list[tuple[str, str]] = []
+    for xx, lang in TATOEBA.items():
+        for side, side_lang in ((xx, lang), ("eng", "en")):
+            path = EVAL / "tatoeba" / f"tatoeba.{xx}-eng.{side}"
+            tatoeba += [(line, side_lang) for line in path.read_text().splitlines() if line]
+    vi_plain = [(strip_diacritics(t), "vi") for t, lang in sib if lang == "vi"]
+    zawgyi = (EVAL / "zawgyi" / "ntrex-newstest2019-mya-zawgyi-400.txt").read_text().splitlines()
+    zawgyi = [line for line in zawgyi if line.strip()]
+    return {
+        "sib200_test": accuracy(sib),
+        "tatoeba": accuracy(tatoeba),
+        "sib200_vi_without_diacritics": accuracy(vi_plain),
+        "zawgyi_detected": sum(map(is_zawgyi, zawgyi)) / len(zawgyi),
+        "zawgyi_then_burmese": accuracy([(line, "my") for line in zawgyi]),
+    }
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+async def measure(url: str) -> dict[str, object]:
+    client = NluClient(url, read_timeout=30.0)
+    try:
+        held = report(await predict(client, heldout()))
+        sib = await predict(client, sib200(), concurrency=4)
+        rejected: dict[str, list[bool]] = {}
+        for p in sib:
+            rejected.setdefault(p.example.lang, []).append(p.intent_correct)
+        # Latency: one request at a time over the held-out texts, after a warm-up.
+        texts = [e.text for e in heldout()]
+        for text in texts[:50]:
+            await client.parse(text)
+        latencies = []
+        for text in texts:
+            started = time.perf_counter()
+            await client.parse(normalize(text).text)
+            latencies.append((time.perf_counter() - started) * 1000)
+    finally:
+        await client.aclose()
+    return {
+        "heldout": held,
+        "sib200_rejected": {lang: sum(v) / len(v) for lang, v in sorted(rejected.items())},
+        "sib200_rejected_all": sum(p.intent_correct for p in sib) / len(sib),
+        "latency_ms": {
+            q: round(percentile(latencies, int(q[1:])), 2) for q in ("p50", "p95", "p99")
+        },
+    }
+
+
+def run_pipeline(name: str, keep_models: bool) -> dict[str, object]:
+    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-", dir=ROOT / "var"))
+    project = RasaProject(
+        config=PIPELINES[name],
+        models_dir=str(workdir.relative_to(ROOT) / "models"),
+        rasa_cache=str(workdir.relative_to(ROOT) / "cache"),
+    )
+    try:
+        started = time.perf_counter()
+        project.train(force=True)
+        training_s = time.perf_counter() - started
+        server = LocalRasaServer(project, log_file=workdir / "server.log")
+        with server:
+            assert server.pid is not None
+            results = asyncio.run(measure(server.url))
+            results["server_rss_mb"] = round(rss_mb(server.pid), 1)
+        results["training_s"] = round(training_s, 1)
+        return results
+    finally:
+        if not keep_models:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_table(results: dict[str, dict[str, object]], lid: dict[str, float]) -> None:
+    names = list(results)
+    width = 14
+    print("\n" + "metric".ljust(34) + "".join(n.rjust(width) for n in names))
+
+    def row(label: str, values: list[str]) -> None:
+        print(label.ljust(34) + "".join(v.rjust(width) for v in values))
+
+    langs = sorted(results[names[0]]["heldout"]["per_language"])  # type: ignore[index]
+    for metric in ("intent_accuracy", "macro_f1"):
+        for lang in langs:
+            row(
+                f"held-out {metric} {lang}",
+                [
+                    f"{r['heldout']['per_language'][lang][metric]:.3f}"  # type: ignore[index]
+                    for r in results.values()
+                ],
+            )
+    row(
+        "held-out intent accuracy (all)",
+        [f"{r['heldout']['intent_accuracy']:.3f}" for r in results.values()],
+    )  # type: ignore[index]
+    for lang in langs:
+        row(
+            f"SIB-200 test rejected {lang}",
+            [f"{r['sib200_rejected'][lang]:.3f}" for r in results.values()],
+        )  # type: ignore[index]
+    row(
+        "SIB-200 test rejected (all)", [f"{r['sib200_rejected_all']:.3f}" for r in results.values()]
+    )
+    for q in ("p50", "p95", "p99"):
+        row(f"parse latency {q} (ms)", [f"{r['latency_ms'][q]:.1f}" for r in results.values()])  # type: ignore[index]
+    row("training time (s)", [f"{r['training_s']:.0f}" for r in results.values()])
+    row("server RSS (MB)", [f"{r['server_rss_mb']:.0f}" for r in results.values()])
+    print("\nlanguage id and Zawgyi (nlu/langid.py, nlu/normalize.py; same for both pipelines)")
+    for key, value in lid.items():
+        print(f"  {key:<32}{value:.4f}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", choices=list(PIPELINES))
+    parser.add_argument("--keep-models", action="store_true")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args()
+    lid = language_id()
+    results = {
+        name: run_pipeline(name, args.keep_models)
+        for name in PIPELINES
+        if args.only in (None, name)
+    }
+    print_table(results, lid)
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"pipelines": results, "language_id": lid}, indent=2, ensure_ascii=False)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,9 +1,8 @@
-"""When the bot cannot answer: out of scope, not understood, or "talk to a person"."""
+"""When the bot cannot answer: out of scope, or not understood."""
 
 from __future__ import annotations
 
 from actions.base import Action, Context
-from actions.faq import contact_line
 from actions.menu import menu_buttons
 from bot.messages import Reply
 
@@ -20,19 +19,4 @@ async def nlu_fallback(ctx: Context) -> list[Reply]:
     return [Reply(ctx.t("fallback"), menu_buttons(ctx))]
 
 
-async def talk_to_person(ctx: Context) -> list[Reply]:
-    """Forward the conversation's last question to staff, or give the Center's contacts."""
-    question = ctx.incoming.text or ctx.incoming.reply_to_text or ""
-    forwarded = None
-    if ctx.staff_desk is not None:
-        forwarded = await ctx.staff_desk.forward(ctx.user, question, ctx.lang)
-    if forwarded is None:
-        return [Reply(ctx.t("human.unavailable", contact=contact_line(ctx)))]
-    from bot.storage import repo
-
-    await repo.add_handoff(ctx.session, ctx.user, *forwarded)
-    return [Reply(ctx.t("human.forwarded"))]
-
-
 ACTIONS: dict[str, Action] = {"out_of_scope": out_of_scope, "nlu_fallback": nlu_fallback}
-BUTTONS: dict[str, Action] = {"human": talk_to_person}

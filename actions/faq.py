@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actions.base import Action, Context
+from actions.handoff import contact_line
 from actions.knowledge import TOPICS
 from actions.menu import menu_buttons
 from bot.messages import Button, Reply
@@ -28,19 +29,15 @@ async def answer(ctx: Context, intent: str) -> list[Reply]:
     """The knowledge entry of intent in the user's language, with follow-up topics."""
     entry = ctx.knowledge.get(intent)
     if entry is None:
-        contact = contact_line(ctx)
         ctx.unanswered = True
-        return [Reply(ctx.t("faq.unknown", contact=contact), menu_buttons(ctx))]
+        return [Reply(ctx.t("faq.unknown", contact=contact_line(ctx)), menu_buttons(ctx))]
     text = entry.answer_for(ctx.entity("country")).texts[ctx.lang]
     buttons = tuple(
         Button(ctx.t(TOPIC_LABELS[r]), f"intent:{r}") for r in entry.related if r in TOPIC_LABELS
     )
+    if intent == "contact":
+        buttons = (*buttons, ctx.button("btn.human", "human"))
     return [Reply(text, (*buttons, ctx.button("btn.menu", "intent:help")))]
-
-
-def contact_line(ctx: Context) -> str:
-    """The Center's contacts, as short as possible, for "ask the Center" answers."""
-    return ctx.t("contact.short")
 
 
 def _answer_for(intent: str) -> Action:

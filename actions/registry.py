@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import fallback, faq, language, menu, privacy
+from actions import fallback, faq, handoff, language, menu, privacy, staff
 from actions.base import Action
 
 INTENT_ACTIONS: dict[str, Action] = {
@@ -12,4 +12,6 @@ INTENT_ACTIONS: dict[str, Action] = {
     **privacy.ACTIONS,
     **fallback.ACTIONS,
 }
-BUTTON_ACTIONS: dict[str, Action] = {**privacy.BUTTONS, **fallback.BUTTONS}
+BUTTON_ACTIONS: dict[str, Action] = {**privacy.BUTTONS, **handoff.BUTTONS}
+# Commands only staff may use.
+STAFF_COMMANDS: dict[str, Action] = staff.COMMANDS

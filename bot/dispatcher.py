@@ -13,10 +13,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from actions.base import Action, Context, StaffDesk
+from actions.handoff import talk_to_person, wants_person
 from actions.knowledge import Knowledge
 from actions.language import set_language
 from actions.menu import greet, menu_buttons
-from actions.registry import BUTTON_ACTIONS, INTENT_ACTIONS
+from actions.registry import BUTTON_ACTIONS, INTENT_ACTIONS, STAFF_COMMANDS
 from bot.channels import Sender
 from bot.i18n import LANGUAGES, Catalog
 from bot.messages import COMMANDS, Incoming, Kind, Reply
@@ -28,8 +29,10 @@ from nlu.understand import Understanding, understand
 
 logger = logging.getLogger(__name__)
 
-# A message's own language is used when identified at least this surely.
+# A message's own language is used when identified at least this surely, from enough letters
+# ("ok" from a Thai user does not switch them to English; one Chinese character is a word).
 LANGUAGE_CONFIDENCE = 0.6
+LANGUAGE_MIN_LETTERS = 4
 # Messages longer than this are answered with a note that only the beginning was read.
 LONG_MESSAGE = 2000
 UNANSWERED_INTENTS = frozenset({"out_of_scope", "nlu_fallback"})
@@ -60,7 +63,12 @@ def resolve_language(
         return user.language
     if understanding is not None:
         guess = understanding.language
-        if guess.lang in LANGUAGES and guess.confidence >= LANGUAGE_CONFIDENCE:
+        letters = sum(4 if "\u4e00" <= c <= "\u9fff" else c.isalpha() for c in understanding.text)
+        if (
+            guess.lang in LANGUAGES
+            and guess.confidence >= LANGUAGE_CONFIDENCE
+            and letters >= LANGUAGE_MIN_LETTERS
+        ):
             return guess.lang
     if user.language in LANGUAGES:
         return user.language
@@ -82,6 +90,7 @@ class Dispatcher:
         *,
         staff_desk: StaffDesk | None = None,
         default_language: str = "en",
+        staff_ids: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
         self.nlu = nlu
@@ -89,6 +98,7 @@ class Dispatcher:
         self.knowledge = knowledge
         self.staff_desk = staff_desk
         self.default_language = default_language
+        self.staff_ids = staff_ids  # "channel:user id" of staff members
         # How to reach a chat of each channel outside a reply (staff answers, later broadcasts).
         self.senders: dict[str, Sender] = {}
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
@@ -182,6 +192,8 @@ class Dispatcher:
         command = incoming.command()
         if incoming.kind is Kind.START or command == "start":
             return await greet(ctx)
+        if command in STAFF_COMMANDS and self._is_staff(incoming):
+            return await STAFF_COMMANDS[command](ctx)
         if command is not None:
             return await self._button(ctx, COMMANDS.get(command, "unknown"))
         if incoming.kind is Kind.BUTTON:
@@ -196,10 +208,15 @@ class Dispatcher:
         action: Action = INTENT_ACTIONS.get(
             understanding.parse.intent, INTENT_ACTIONS["nlu_fallback"]
         )
+        if wants_person(understanding.text):
+            action = talk_to_person
         replies = await action(ctx)
         if len(incoming.text) > LONG_MESSAGE:
             replies.insert(0, Reply(ctx.t("too_long")))
         return replies
+
+    def _is_staff(self, incoming: Incoming) -> bool:
+        return f"{incoming.channel}:{incoming.user_id}" in self.staff_ids
 
     async def _button(self, ctx: Context, data: str) -> list[Reply]:
         kind, _, value = data.partition(":")

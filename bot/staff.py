@@ -6,6 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from actions.staff import format_unanswered
+from bot.i18n import Catalog
 from bot.settings import Settings
 from bot.storage import repo
 from bot.storage.database import Database
@@ -14,14 +16,6 @@ from bot.storage.database import Database
 async def unanswered(db: Database, limit: int = 20) -> list[tuple[str | None, str, int]]:
     async with db.session() as session:
         return await repo.unanswered_questions(session, limit=limit)
-
-
-def format_unanswered(rows: list[tuple[str | None, str, int]]) -> str:
-    if not rows:
-        return "No unanswered questions."
-    lines = ["Most frequent unanswered questions:"]
-    lines += [f"{count:>4} × [{lang or '?'}] {text[:200]}" for lang, text, count in rows]
-    return "\n".join(lines)
 
 
 def to_rasa_yaml(rows: list[tuple[str | None, str, int]]) -> str:
@@ -58,7 +52,12 @@ async def unanswered_cli(settings: Settings, limit: int, export: str | None) -> 
         rows = await unanswered(db, limit)
     finally:
         await db.dispose()
-    print(format_unanswered(rows))  # noqa: T201 - command-line output
+    texts = Catalog.load()
+    title, none = (
+        texts.get("en", "staff.unanswered.title"),
+        texts.get("en", "staff.unanswered.none"),
+    )
+    print(format_unanswered(rows, title, none))  # noqa: T201 - command-line output
     if export:
         Path(export).write_text(to_rasa_yaml(rows), encoding="utf-8")
         print(f"written: {export}")  # noqa: T201 - command-line output

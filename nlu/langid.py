@@ -108,8 +108,8 @@ _EN_COMMON = frozenset(
 )
 
 
-def _fold(word: str) -> str:
-    """A word without diacritics, lower case, đ as d."""
+def fold(word: str) -> str:
+    """A Latin word without diacritics, lower case, đ as d ("Đa dạng" → "da dang")."""
     decomposed = unicodedata.normalize("NFD", word.lower().replace("đ", "d"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -126,7 +126,7 @@ def _word_scores(word: str) -> tuple[float, float]:
     """(Vietnamese, English) evidence of one word."""
     if has_vietnamese_marks(word):
         return 3.0, 0.0
-    folded = _fold(word)
+    folded = fold(word)
     in_vi = folded in _VI_COMMON
     in_en = folded in _EN_COMMON
     if in_vi and in_en:

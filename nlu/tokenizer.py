@@ -67,10 +67,20 @@ class MultiScriptTokenizer(Tokenizer):
         """Creates a new component (see parent class for full docstring)."""
         return cls(config)
 
+    @staticmethod
+    def _lemma(word: str) -> str:
+        """What featurizers see: Latin words folded, so "Việt Nam" and "viet nam" match."""
+        if all(nlu.langid.script_is_latin(c) or not c.isalpha() for c in word):
+            return nlu.langid.fold(word)
+        return word
+
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokens of the message's attribute with exact character offsets."""
         text = message.get(attribute) or ""
-        tokens = [Token(word, start, end) for word, start, end in self._segmenter.segment(text)]
+        tokens = [
+            Token(word, start, end, lemma=self._lemma(word))
+            for word, start, end in self._segmenter.segment(text)
+        ]
         if not tokens and text.strip():
             # Nothing but punctuation or symbols: keep the whole text as one token.
             stripped = text.strip()

@@ -172,3 +172,20 @@ async def test_random_text_never_breaks_the_dispatcher(
 ) -> None:
     outcome = await dispatcher.handle(text("fuzz", message))
     assert outcome.replies and all(r.text for r in outcome.replies)
+
+
+async def test_a_short_english_word_does_not_switch_the_language(
+    dispatcher: Dispatcher, texts: Catalog
+) -> None:
+    await dispatcher.handle(text("short", "ສະບາຍດີ"))
+    outcome = await dispatcher.handle(text("short", "ok"))
+    assert outcome.lang == "lo"
+
+
+async def test_typing_a_request_for_a_person_without_a_staff_desk(
+    dispatcher: Dispatcher, texts: Catalog
+) -> None:
+    outcome = await dispatcher.handle(text("person", "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ"))
+    assert outcome.replies[0].text == texts.get(
+        "th", "human.unavailable", contact=texts.get("th", "contact.short")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,8 @@ from actions.knowledge import Knowledge
 from bot.i18n import LANGUAGES, Catalog
 from bot.messages import Reply
 from bot.storage.models import User
-from tests.bot.channels.conftest import SECRET_TOKEN, RunningBot
+from tests.bot.channels.conftest import SECRET_TOKEN, RunningBot, bot_settings, start_bot
+from tests.standins.line import LineStandIn
 from tests.standins.telegram import TelegramStandIn
 
 # Users of the four hard cases ask how young people can join, each in their own way.
@@ -262,3 +264,54 @@ async def test_random_update_json_never_gets_a_500(
         },
     )
     assert response.status_code < 500
+
+
+async def test_talk_to_a_person_and_the_staff_reply_comes_back(
+    tmp_path: Path,
+    rasa_url: str,
+    telegram_api: TelegramStandIn,
+    line_api: LineStandIn,
+    texts: Catalog,
+) -> None:
+    staff_chat = -100777
+    settings = bot_settings(
+        tmp_path,
+        rasa_url,
+        telegram_api,
+        line_api,
+        telegram_staff_chat_id=staff_chat,
+        staff_ids=["telegram:4242"],
+    )
+    user = 4001
+    async for bot in start_bot(settings):
+        asked = telegram_api.text_update(user, "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ")
+        assert await _post(bot, asked) == 200
+        forwarded = await telegram_api.wait_for(_to(staff_chat))
+        assert "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ" in forwarded["text"]
+        told = await telegram_api.wait_for(_to(user))
+        assert told["text"] == texts.get("th", "human.forwarded")
+        answer = telegram_api.text_update(
+            staff_chat,
+            "Hello! How can we help?",
+            chat_type="supergroup",
+            user_id=4242,
+            reply_to=forwarded["result"]["message_id"],
+        )
+        assert await _post(bot, answer) == 200
+        relayed = await telegram_api.wait_for(
+            lambda s: _to(user)(s) and "Hello! How can we help?" in s["text"]
+        )
+        assert relayed["text"] == texts.get("th", "human.reply", text="Hello! How can we help?")
+
+        # Staff see the unanswered questions; others do not.
+        outsider = telegram_api.text_update(4002, "/unanswered")
+        assert await _post(bot, outsider) == 200
+        refused = await telegram_api.wait_for(_to(4002))
+        assert texts.get("en", "staff.unanswered.title") not in refused["text"]
+        assert await _post(bot, telegram_api.text_update(4242, "Who won the world cup?")) == 200
+        await telegram_api.wait_for(_to(4242))
+        assert await _post(bot, telegram_api.text_update(4242, "/unanswered")) == 200
+        listed = await telegram_api.wait_for(
+            lambda s: _to(4242)(s) and texts.get("en", "staff.unanswered.title") in s["text"]
+        )
+        assert "Who won the world cup?" in listed["text"]

@@ -53,6 +53,7 @@ async def running_core(
         Knowledge.load(),
         staff_desk=staff_desk,
         default_language=settings.default_language,
+        staff_ids=frozenset(settings.staff_ids),
     )
     try:
         yield Core(settings, db, nlu, dispatcher, server)

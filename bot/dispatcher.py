@@ -25,7 +25,7 @@ from bot.storage import repo
 from bot.storage.database import Database
 from bot.storage.models import User
 from nlu.client import NluClient, NluUnavailable
-from nlu.understand import Understanding, understand
+from nlu.understand import Understanding, read, understand
 
 logger = logging.getLogger(__name__)
 
@@ -131,14 +131,14 @@ class Dispatcher:
                 return Outcome([Reply(self.texts.get(lang, "error"))], lang)
 
     async def _understand(self, incoming: Incoming) -> tuple[Understanding | None, bool]:
-        """What the text means; (None, True) when the NLU cannot be reached."""
+        """What the text means, and whether the NLU could not be reached (language only)."""
         if incoming.kind is not Kind.TEXT or not incoming.text.strip() or incoming.command():
             return None, False
         try:
             return await understand(self.nlu, incoming.text), False
         except NluUnavailable:
             logger.warning("NLU unavailable; answering with an apology")
-            return None, True
+            return read(incoming.text), True
 
     async def _handle(self, incoming: Incoming) -> Outcome:
         understanding, nlu_down = await self._understand(incoming)

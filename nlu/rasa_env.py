@@ -5,9 +5,12 @@ The bot's environment never imports rasa: it runs `.venv-rasa/bin/rasa` as a sub
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import logging
 import os
+import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -26,6 +29,36 @@ _MODEL_INPUTS = (
     "nlu/scripts.py",
     "nlu/requirements-rasa.txt",
 )
+
+
+# Out-of-scope examples from the *train* split of SIB-200 (news and encyclopaedia sentences in
+# all seven languages; ../shared/eval/README.md allows it for out-of-scope training, the test
+# split stays for measuring only). Read at training time, never copied into the repository.
+SIB200_DIR = Path(os.environ.get("NLU_EXTRA_OOS_DIR") or ROOT.parent / "shared" / "eval" / "sib200")
+SIB200_PER_LANGUAGE = 100
+_ENTITY_MARKUP = re.compile(r"[\[\]{}]")
+
+
+def sib200_out_of_scope(
+    directory: Path = SIB200_DIR, per_language: int = SIB200_PER_LANGUAGE
+) -> str:
+    """Rasa NLU data of SIB-200 train sentences as out_of_scope ("" when the folder is absent)."""
+    if not directory.is_dir():
+        return ""
+    lines = []
+    for folder in sorted(p for p in directory.iterdir() if p.is_dir()):
+        train = folder / "train.tsv"
+        if not train.exists():
+            continue
+        with train.open(encoding="utf-8", newline="") as handle:
+            rows = sorted(csv.DictReader(handle, delimiter="\t"), key=lambda r: int(r["index_id"]))
+        for row in rows[:per_language]:
+            text = " ".join(_ENTITY_MARKUP.sub(" ", row["text"]).split())
+            if text:
+                lines.append(f"    - {text}\n")
+    if not lines:
+        return ""
+    return 'version: "3.1"\nnlu:\n- intent: out_of_scope\n  examples: |\n' + "".join(lines)
 
 
 class RasaEnvironmentMissing(RuntimeError):
@@ -84,7 +117,24 @@ class RasaProject:
                 if file.is_file():
                     digest.update(str(file.relative_to(self.root)).encode())
                     digest.update(file.read_bytes())
+        digest.update(sib200_out_of_scope().encode())
         return digest.hexdigest()[:16]
+
+    def training_data(self) -> Path:
+        """The folder Rasa trains from: data/nlu plus the SIB-200 out-of-scope sentences."""
+        folder = self.var / "train-data"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        for file in sorted((self.root / self.data).glob("*.yml")):
+            shutil.copy(file, folder / file.name)
+        extra = sib200_out_of_scope()
+        if extra:
+            (folder / "sib200-out-of-scope.yml").write_text(extra, encoding="utf-8")
+        else:
+            logger.warning(
+                "%s not found: training without SIB-200 out-of-scope sentences", SIB200_DIR
+            )
+        return folder
 
     def model_name(self) -> str:
         stem = Path(self.config).stem.replace("_", "-")
@@ -114,7 +164,7 @@ class RasaProject:
             "--config",
             str(self.root / self.config),
             "--nlu",
-            str(self.root / self.data),
+            str(self.training_data()),
             "--out",
             str(self.models),
             "--fixed-model-name",

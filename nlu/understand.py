@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nlu.client import NluClient, Parse
 from nlu.langid import LanguageGuess, identify
@@ -38,11 +38,21 @@ class Understanding:
         }
 
 
-async def understand(client: NluClient, raw_text: str) -> Understanding:
-    """Normalise raw_text (Zawgyi → Unicode, NFC), identify its language and parse it."""
+NOT_UNDERSTOOD = Parse("nlu_fallback", 0.0)
+
+
+def read(raw_text: str) -> Understanding:
+    """What can be told without Rasa: the normalised text and its language."""
     cleaned = normalize(raw_text)
-    language = identify(cleaned.text)
-    if not cleaned.text:
-        return Understanding(cleaned.text, cleaned.zawgyi, language, Parse("nlu_fallback", 0.0))
-    parse = await client.parse(cleaned.text)
-    return Understanding(cleaned.text, cleaned.zawgyi, language, parse)
+    return Understanding(cleaned.text, cleaned.zawgyi, identify(cleaned.text), NOT_UNDERSTOOD)
+
+
+async def understand(client: NluClient, raw_text: str) -> Understanding:
+    """Normalise raw_text (Zawgyi → Unicode, NFC), identify its language and parse it.
+
+    Raises NluUnavailable when Rasa cannot be reached; `read` still tells the language.
+    """
+    local = read(raw_text)
+    if not local.text:
+        return local
+    return replace(local, parse=await client.parse(local.text))

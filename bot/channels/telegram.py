@@ -36,7 +36,7 @@ from bot.storage.models import User
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def _kind(message: Message) -> Kind:
@@ -71,7 +71,7 @@ class TelegramChannel:
         self.db = db
         self.texts = texts
         self.staff_chat_id = staff_chat_id
-        application.add_handler(MessageHandler(filters.ALL, self.on_message))
+        application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_handler(
             ChatMemberHandler(self.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER)

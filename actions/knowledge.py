@@ -8,8 +8,9 @@ from typing import Any
 
 import yaml
 
+from bot.i18n import LANGUAGES, NATIVE_NAMES
+
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
-LANGUAGES = ("zh", "en", "th", "vi", "km", "lo", "my")
 COUNTRIES = ("CN", "KH", "LA", "MM", "TH", "VN")
 # The question intents answered from knowledge (DESIGN.md), one file each.
 TOPICS = (
@@ -100,17 +101,6 @@ class Knowledge:
         return self.entries.get(intent)
 
 
-LANGUAGE_NAMES = {
-    "zh": "中文",
-    "en": "English",
-    "th": "ไทย",
-    "vi": "Tiếng Việt",
-    "km": "ខ្មែរ",
-    "lo": "ລາວ",
-    "my": "မြန်မာ",
-}
-
-
 def _cell(text: str) -> str:
     return text.strip().replace("|", "\\|").replace("\n", "<br>")
 
@@ -140,7 +130,7 @@ def render_markdown(knowledge: Knowledge) -> str:
                 lines += [f"Follow-up topics: {', '.join(entry.related)}", ""]
             lines += ["| language | answer |", "|---|---|"]
             lines += [
-                f"| {LANGUAGE_NAMES[lang]} | {_cell(answer.texts[lang])} |" for lang in LANGUAGES
+                f"| {NATIVE_NAMES[lang]} | {_cell(answer.texts[lang])} |" for lang in LANGUAGES
             ]
             lines.append("")
     return "\n".join(lines)

@@ -24,6 +24,11 @@ def configure_logging(level: str) -> None:
 
 
 async def run_console(settings: Settings) -> None:
+    if settings.rasa_url is None:
+        print(
+            "Starting the NLU server (the first run trains the model: a few minutes)...",
+            file=sys.stderr,
+        )
     async with running_core(settings) as core:
         await chat(core.dispatcher)
 
@@ -57,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 0
     settings = load_settings()
-    configure_logging("WARNING" if args.command == "chat" else settings.log_level)
+    console = args.command == "chat" or not (settings.telegram_enabled or settings.line_enabled)
+    configure_logging("WARNING" if console else settings.log_level)
     if args.command == "chat":
         asyncio.run(run_console(settings))
     elif args.command == "run":

@@ -7,7 +7,10 @@ from typing import Any
 
 import yaml
 
-LANGUAGES = ("zh", "en", "th", "vi", "km", "lo", "my")
+from nlu.langid import LANGUAGES
+
+__all__ = ["LANGUAGES", "NATIVE_NAMES", "Catalog"]
+
 # Each language's name in itself, as on the language buttons.
 NATIVE_NAMES = {
     "zh": "中文",

@@ -48,10 +48,9 @@ def knowledge() -> Knowledge:
     return Knowledge.load()
 
 
-async def _fresh_postgres_database() -> str:
-    """A new, empty PostgreSQL database on the test server; its URL."""
+async def _on_server(statement: str) -> None:
+    """Run one statement on the PostgreSQL test server's maintenance database."""
     url = make_url(POSTGRES_URL)
-    name = f"glm_test_{uuid.uuid4().hex[:12]}"
     connection = await asyncpg.connect(
         host=url.host,
         port=url.port,
@@ -60,26 +59,20 @@ async def _fresh_postgres_database() -> str:
         database=url.database,
     )
     try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.execute(statement)
     finally:
         await connection.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def _fresh_postgres_database() -> str:
+    """A new, empty PostgreSQL database on the test server; its URL."""
+    name = f"glm_test_{uuid.uuid4().hex[:12]}"
+    await _on_server(f'CREATE DATABASE "{name}"')
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 async def _drop_postgres_database(database_url: str) -> None:
-    url = make_url(POSTGRES_URL)
-    name = make_url(database_url).database
-    connection = await asyncpg.connect(
-        host=url.host,
-        port=url.port,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    await _on_server(f'DROP DATABASE IF EXISTS "{make_url(database_url).database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

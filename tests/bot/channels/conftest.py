@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import strategies as st
 
 from bot.app import Core, running_core
 from bot.channels.line import LineChannel
@@ -19,6 +20,18 @@ from tests.standins.server import StandInServer
 from tests.standins.telegram import TelegramStandIn
 
 SECRET_TOKEN = "webhook-secret-123"
+
+
+def json_documents(keys: list[str]) -> st.SearchStrategy[object]:
+    """Random JSON values whose objects use the given keys: malformed webhook bodies."""
+    return st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.sampled_from(keys), children, max_size=5)
+        ),
+        max_leaves=15,
+    )
 
 
 @dataclass

@@ -8,13 +8,12 @@ import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from actions.knowledge import Knowledge
 from bot.i18n import Catalog
 from bot.storage.models import ProcessedUpdate, User
-from tests.bot.channels.conftest import RunningBot
+from tests.bot.channels.conftest import RunningBot, json_documents
 from tests.standins.line import (
     LineStandIn,
     follow_event,
@@ -174,29 +173,18 @@ async def test_one_failing_event_does_not_stop_the_others(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    payload=st.recursive(
-        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-        lambda children: (
-            st.lists(children, max_size=4)
-            | st.dictionaries(
-                st.sampled_from(
-                    [
-                        "destination",
-                        "events",
-                        "type",
-                        "source",
-                        "message",
-                        "replyToken",
-                        "timestamp",
-                        "text",
-                        "userId",
-                    ]
-                ),
-                children,
-                max_size=5,
-            )
-        ),
-        max_leaves=15,
+    payload=json_documents(
+        [
+            "destination",
+            "events",
+            "type",
+            "source",
+            "message",
+            "replyToken",
+            "timestamp",
+            "text",
+            "userId",
+        ]
     )
 )
 async def test_random_signed_bodies_never_get_a_500(

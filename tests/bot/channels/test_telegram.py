@@ -7,14 +7,19 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from actions.knowledge import Knowledge
 from bot.i18n import LANGUAGES, Catalog
 from bot.messages import Reply
 from bot.storage.models import User
-from tests.bot.channels.conftest import SECRET_TOKEN, RunningBot, bot_settings, start_bot
+from tests.bot.channels.conftest import (
+    SECRET_TOKEN,
+    RunningBot,
+    bot_settings,
+    json_documents,
+    start_bot,
+)
 from tests.standins.line import LineStandIn
 from tests.standins.telegram import TelegramStandIn
 
@@ -227,29 +232,8 @@ async def test_healthz_reports_database_and_nlu(webhook_bot: RunningBot) -> None
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    payload=st.recursive(
-        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-        lambda children: (
-            st.lists(children, max_size=4)
-            | st.dictionaries(
-                st.sampled_from(
-                    [
-                        "update_id",
-                        "message",
-                        "text",
-                        "chat",
-                        "from",
-                        "id",
-                        "callback_query",
-                        "data",
-                        "date",
-                    ]
-                ),
-                children,
-                max_size=5,
-            )
-        ),
-        max_leaves=15,
+    payload=json_documents(
+        ["update_id", "message", "text", "chat", "from", "id", "callback_query", "data", "date"]
     )
 )
 async def test_random_update_json_never_gets_a_500(

@@ -1,0 +1,47 @@
+"""Every held-out question about the initiative, through the real Rasa server and dispatcher."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from pathlib import Path
+
+from actions.knowledge import TOPICS, Knowledge
+from bot.dispatcher import Dispatcher
+from bot.messages import Incoming, Kind
+
+HELDOUT = Path(__file__).resolve().parents[2] / "data" / "heldout"
+# Measured on this model (see the closing note of the NLU issue); a drop below fails.
+MIN_RIGHT_ENTRY = 0.80
+MIN_RIGHT_LANGUAGE = 0.90
+
+
+def questions() -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    for path in sorted(HELDOUT.glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
+            next(reader)
+            rows += [(lang, intent, text) for lang, intent, text in reader if intent in TOPICS]
+    return rows
+
+
+async def test_held_out_questions_get_the_right_entry_in_their_language(
+    dispatcher: Dispatcher, knowledge: Knowledge
+) -> None:
+    right_entry: dict[str, list[bool]] = defaultdict(list)
+    right_language: dict[str, list[bool]] = defaultdict(list)
+    rows = questions()
+    assert len(rows) >= 12 * 8 * 7
+    for i, (lang, intent, text) in enumerate(rows):
+        incoming = Incoming("telegram", f"q{i}", f"q{i}", Kind.TEXT, text=text)
+        outcome = await dispatcher.handle(incoming)
+        entry = knowledge.entries[intent]
+        answers = {entry.answer.texts[lang]} | {a.texts[lang] for a in entry.by_country.values()}
+        right_entry[lang].append(outcome.replies[0].text in answers)
+        right_language[lang].append(outcome.lang == lang)
+    for lang in right_entry:
+        entry_rate = sum(right_entry[lang]) / len(right_entry[lang])
+        language_rate = sum(right_language[lang]) / len(right_language[lang])
+        assert entry_rate >= MIN_RIGHT_ENTRY, f"{lang}: right entry {entry_rate:.1%}"
+        assert language_rate >= MIN_RIGHT_LANGUAGE, f"{lang}: right language {language_rate:.1%}"

@@ -18,30 +18,35 @@ async def unanswered(db: Database, limit: int = 20) -> list[tuple[str | None, st
         return await repo.unanswered_questions(session, limit=limit)
 
 
+class _Block(str):
+    """A string written as a YAML literal block (`|`), as Rasa's examples are."""
+
+
+class _RasaDumper(yaml.SafeDumper):
+    pass
+
+
+_RasaDumper.add_representer(
+    _Block, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+)
+
+
 def to_rasa_yaml(rows: list[tuple[str | None, str, int]]) -> str:
     """Rasa NLU data, one block per language, for a person to move under the right intents."""
     by_lang: dict[str, list[str]] = {}
     for lang, text, _ in rows:
         by_lang.setdefault(lang or "unknown", []).append(" ".join(text.split()))
     nlu = [
-        {"intent": f"to_label_{lang}", "examples": "".join(f"- {t}\n" for t in texts)}
+        {"intent": f"to_label_{lang}", "examples": _Block("".join(f"- {t}\n" for t in texts))}
         for lang, texts in sorted(by_lang.items())
     ]
-
-    class Literal(str):
-        pass
-
-    def literal(dumper: yaml.SafeDumper, value: Literal) -> yaml.ScalarNode:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-
-    yaml.add_representer(Literal, literal, Dumper=yaml.SafeDumper)
-    for block in nlu:
-        block["examples"] = Literal(block["examples"])
     header = (
         "# Unanswered questions: move each example under its intent in data/nlu/<lang>.yml\n"
         "# (or out_of_scope), then `python -m nlu train`.\n"
     )
-    body = yaml.safe_dump({"version": "3.1", "nlu": nlu}, allow_unicode=True, sort_keys=False)
+    body = yaml.dump(
+        {"version": "3.1", "nlu": nlu}, Dumper=_RasaDumper, allow_unicode=True, sort_keys=False
+    )
     return header + body
 
 

@@ -95,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         print(f"Rasa NLU server at {server.url} (Ctrl-C stops it)", file=sys.stderr)
         try:
-            assert server._process is not None
-            return server._process.wait()
+            return server.wait()
         except KeyboardInterrupt:
             return 0
         finally:

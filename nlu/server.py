@@ -90,6 +90,12 @@ class LocalRasaServer:
             f"Rasa did not answer within {self.startup_timeout:.0f} s; see {self.log_file}"
         )
 
+    def wait(self) -> int:
+        """Block until the server exits; its exit code."""
+        if self._process is None:
+            return 0
+        return self._process.wait()
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()

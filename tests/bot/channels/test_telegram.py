@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -99,8 +100,6 @@ async def test_a_redelivered_update_is_handled_once(
     assert await _post(webhook_bot, update) == 200
     assert await _post(webhook_bot, update) == 200
     await telegram_api.wait_for(_to(2001))
-    import asyncio
-
     await asyncio.sleep(0.5)
     assert len([s for s in telegram_api.sent if _to(2001)(s)]) == 1
 
@@ -179,8 +178,6 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
 ) -> None:
     telegram_api.blocked_chats.add(2006)
     assert await _post(webhook_bot, telegram_api.text_update(2006, "hello")) == 200
-    import asyncio
-
     for _ in range(50):
         async with webhook_bot.core.db.session() as session:
             user = await session.scalar(select(User).where(User.external_id == "2006"))
@@ -197,8 +194,6 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
 async def test_group_chats_answer_only_when_addressed(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn
 ) -> None:
-    import asyncio
-
     group = -100500
     chatter = telegram_api.text_update(group, "what a nice day", chat_type="group")
     assert await _post(webhook_bot, chatter) == 200

@@ -25,6 +25,8 @@ from bot.storage import repo
 from bot.storage.database import Database
 from bot.storage.models import User
 from nlu.client import NluClient, NluUnavailable
+from nlu.langid import HAN_WEIGHT
+from nlu.scripts import HAN, letter_counts
 from nlu.understand import Understanding, read, understand
 
 logger = logging.getLogger(__name__)
@@ -63,7 +65,8 @@ def resolve_language(
         return user.language
     if understanding is not None:
         guess = understanding.language
-        letters = sum(4 if "\u4e00" <= c <= "\u9fff" else c.isalpha() for c in understanding.text)
+        counts = letter_counts(understanding.text)
+        letters = sum(counts.values()) + (HAN_WEIGHT - 1) * counts.get(HAN, 0)
         if (
             guess.lang in LANGUAGES
             and guess.confidence >= LANGUAGE_CONFIDENCE

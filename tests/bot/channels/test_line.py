@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from actions.knowledge import Knowledge
 from bot.i18n import Catalog
 from bot.storage.models import ProcessedUpdate, User
-from tests.bot.channels.conftest import RunningBot, json_documents
+from tests.bot.channels.conftest import ASKERS, RunningBot, json_documents
 from tests.standins.line import (
     LineStandIn,
     follow_event,
@@ -25,13 +25,6 @@ from tests.standins.line import (
     user_id_for,
     webhook_body,
 )
-
-ASKERS = [
-    ("th", "อยากเข้าร่วมเป็นอาสาสมัครต้องทำยังไงคะ"),
-    ("km", "តើយុវជនអាចចូលរួមយ៉ាងដូចម្តេចបាទ?"),
-    ("my", "လူငယ္ေတြ ဘယ္လို ပါဝင္လို႔ရလဲ"),  # Zawgyi
-    ("vi", "lam sao de tham gia tinh nguyen vien vay ad"),
-]
 
 
 async def _post(

@@ -15,6 +15,7 @@ from bot.i18n import LANGUAGES, Catalog
 from bot.messages import Reply
 from bot.storage.models import User
 from tests.bot.channels.conftest import (
+    ASKERS,
     SECRET_TOKEN,
     RunningBot,
     bot_settings,
@@ -24,13 +25,8 @@ from tests.bot.channels.conftest import (
 from tests.standins.line import LineStandIn
 from tests.standins.telegram import TelegramStandIn
 
-# Users of the four hard cases ask how young people can join, each in their own way.
-ASKERS = [
-    (1001, "th", "อยากเข้าร่วมเป็นอาสาสมัครต้องทำยังไงคะ"),
-    (1002, "km", "តើយុវជនអាចចូលរួមយ៉ាងដូចម្តេចបាទ?"),
-    (1003, "my", "လူငယ္ေတြ ဘယ္လို ပါဝင္လို႔ရလဲ"),  # Zawgyi
-    (1004, "vi", "lam sao de tham gia tinh nguyen vien vay ad"),
-]
+# Each hard case as a Telegram private chat.
+CHATS = [(1001 + i, lang, question) for i, (lang, question) in enumerate(ASKERS)]
 
 
 def _to(chat_id: int):
@@ -44,7 +40,7 @@ async def _post(bot: RunningBot, update: dict[str, object], *, secret: str = SEC
     return response.status_code
 
 
-@pytest.mark.parametrize(("chat_id", "lang", "question"), ASKERS)
+@pytest.mark.parametrize(("chat_id", "lang", "question"), CHATS)
 async def test_polling_answers_in_the_users_language(
     polling_bot: RunningBot,
     telegram_api: TelegramStandIn,
@@ -59,7 +55,7 @@ async def test_polling_answers_in_the_users_language(
     assert sent["reply_markup"]["inline_keyboard"]
 
 
-@pytest.mark.parametrize(("chat_id", "lang", "question"), ASKERS)
+@pytest.mark.parametrize(("chat_id", "lang", "question"), CHATS)
 async def test_webhook_answers_in_the_users_language(
     webhook_bot: RunningBot,
     telegram_api: TelegramStandIn,

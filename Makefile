@@ -14,7 +14,7 @@ chat: setup
 test: setup
 	.venv/bin/python -m nlu train
 	.venv/bin/python -m pytest
-	.venv-rasa/bin/python -m pytest -c tests/rasa_env.ini --rootdir . tests/nlu/test_tokenizer.py tests/nlu/test_segment.py
+	.venv-rasa/bin/python -m pytest -c tests/rasa_env.ini --rootdir . tests
 
 lint: setup
 	.venv/bin/ruff check .

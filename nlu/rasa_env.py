@@ -24,6 +24,7 @@ _MODEL_INPUTS = (
     "config.yml",
     "data/nlu",
     "nlu/tokenizer.py",
+    "nlu/linear_classifier.py",
     "nlu/segment.py",
     "nlu/langid.py",
     "nlu/scripts.py",

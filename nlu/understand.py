@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, replace
 
 from nlu.client import NluClient, Parse
@@ -41,6 +42,14 @@ class Understanding:
 NOT_UNDERSTOOD = Parse("nlu_fallback", 0.0)
 
 
+def has_content(text: str) -> bool:
+    """Whether text holds anything to understand: a letter, a digit or a symbol such as an emoji.
+
+    Punctuation and spaces alone ("!!!???", "...") mean nothing a model could tell.
+    """
+    return any(unicodedata.category(char)[0] in "LNS" for char in text)
+
+
 def read(raw_text: str) -> Understanding:
     """What can be told without Rasa: the normalised text and its language."""
     cleaned = normalize(raw_text)
@@ -53,6 +62,6 @@ async def understand(client: NluClient, raw_text: str) -> Understanding:
     Raises NluUnavailable when Rasa cannot be reached; `read` still tells the language.
     """
     local = read(raw_text)
-    if not local.text:
+    if not has_content(local.text):
         return local
     return replace(local, parse=await client.parse(local.text))

@@ -45,6 +45,12 @@ def messages() -> list[tuple[str, str]]:
     return rows
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -65,7 +71,7 @@ async def wait_healthy(url: str, timeout: float = 120) -> None:
     raise RuntimeError("the bot did not become healthy")
 
 
-async def run(users: int, seconds: float, rasa_url: str) -> None:
+async def run(users: int, seconds: float, rasa_url: str, rasa_pid: int | None = None) -> None:
     corpus = messages()
     rng = random.Random(7)
     async with TelegramStandIn() as api:
@@ -107,7 +113,7 @@ async def run(users: int, seconds: float, rasa_url: str) -> None:
                             if chat in inboxes:
                                 inboxes[chat].put_nowait(time.perf_counter())
                             read += 1
-                        await asyncio.sleep(0.001)
+                        await api.sent_more(timeout=0.5)
 
                 async def user(chat_id: int) -> None:
                     inbox = inboxes.setdefault(str(chat_id), asyncio.Queue())
@@ -134,8 +140,13 @@ async def run(users: int, seconds: float, rasa_url: str) -> None:
 
                 router = asyncio.create_task(route_replies())
                 began = time.perf_counter()
+                bot_cpu, own_cpu = cpu_seconds(bot.pid), time.process_time()
+                rasa_cpu = cpu_seconds(rasa_pid) if rasa_pid else 0.0
                 await asyncio.gather(sample_rss(), *(user(10_000 + i) for i in range(users)))
                 elapsed = time.perf_counter() - began
+                bot_cpu = cpu_seconds(bot.pid) - bot_cpu
+                own_cpu = time.process_time() - own_cpu
+                rasa_cpu = cpu_seconds(rasa_pid) - rasa_cpu if rasa_pid else 0.0
                 router.cancel()
         finally:
             bot.terminate()
@@ -146,6 +157,11 @@ async def run(users: int, seconds: float, rasa_url: str) -> None:
     print(f"sustained throughput   {len(latencies) / elapsed:8.1f} messages/s")
     print(f"latency p50            {quantiles[49]:8.1f} ms")
     print(f"latency p99            {quantiles[98]:8.1f} ms")
+    answered = len(latencies)
+    print(f"CPU per message: bot {bot_cpu * 1000 / answered:.2f} ms", end="")
+    if rasa_pid:
+        print(f", Rasa {rasa_cpu * 1000 / answered:.2f} ms", end="")
+    print(f", load generator and stand-in {own_cpu * 1000 / answered:.2f} ms")
     print(f"bot RSS at start/peak  {start_rss:8.1f} / {peak_rss:.1f} MB")
 
 
@@ -161,7 +177,7 @@ def main() -> int:
         asyncio.run(run(args.users, args.seconds, args.rasa_url))
         return 0
     with LocalRasaServer() as server:
-        asyncio.run(run(args.users, args.seconds, server.url))
+        asyncio.run(run(args.users, args.seconds, server.url, server.pid))
     return 0
 
 

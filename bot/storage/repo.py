@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,14 +15,18 @@ MAX_LOGGED_CHARS = 4000
 
 
 async def claim_update(session: AsyncSession, channel: str, update_id: str) -> bool:
-    """Record an update as processed; False when it already was (a redelivery)."""
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(channel=channel, update_id=update_id))
-            await session.flush()
-    except IntegrityError:
-        return False
-    return True
+    """Record an update as processed; False when it already was (a redelivery).
+
+    One INSERT … ON CONFLICT DO NOTHING (SQLite and PostgreSQL alike): no savepoint, no error.
+    """
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(channel=channel, update_id=update_id, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["channel", "update_id"])
+    )
+    result = await session.execute(statement)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def get_user(session: AsyncSession, channel: str, external_id: str) -> User | None:

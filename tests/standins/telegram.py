@@ -185,6 +185,10 @@ class TelegramStandIn(StandInServer):
         """Params of every call of `method` (any outcome), in order."""
         return [params for name, params in self.calls if name.lower() == method.lower()]
 
+    async def sent_more(self, timeout: float) -> None:
+        """Return once something more is sent (or after timeout seconds)."""
+        await self._changes.wait(timeout)
+
     async def wait_for(self, predicate: Callable[[Json], bool], timeout: float = 10) -> Json:
         """Return the first .sent item matching `predicate`, waiting for it if needed."""
 

@@ -2,8 +2,9 @@
 
 Short chat messages, ~60 examples per intent and language, seven scripts: a linear SVM on
 TF-IDF-weighted word and character n-grams generalises better here than a neural network on the
-same features (held-out accuracy 0.938 against DIET's 0.892, bench/nlu.py). Placed after
-DIETClassifier, it blends DIET's ranking into its own (`previous_weight`), so both count.
+same features. Placed after DIETClassifier, it blends DIET's ranking into its own
+(`previous_weight`), so both count: on the same training data, held-out intent accuracy went
+from 0.892 (DIET alone) to 0.936.
 
 The model is stored as plain arrays (no pickle): idf weights, one weight row per intent and the
 intercepts. Prediction is a sparse matrix product.

@@ -26,7 +26,7 @@ from bot.storage.database import Database
 from bot.storage.models import User
 from nlu.client import NluClient, NluUnavailable
 from nlu.langid import HAN_WEIGHT
-from nlu.scripts import HAN, letter_counts
+from nlu.scripts import HAN, LATIN, OTHER_LETTERS, letter_counts
 from nlu.understand import Understanding, read, understand
 
 logger = logging.getLogger(__name__)
@@ -60,24 +60,31 @@ class Outcome:
 def resolve_language(
     user: User, understanding: Understanding | None, hint: str | None, default: str
 ) -> str:
-    """Explicit choice > this message's language (when sure) > stored > channel hint > default."""
+    """Explicit choice > this message's language (when sure) > stored > channel hint > default.
+
+    Before the default, a native-script message ("มี Facebook page ไหม": as many Latin letters as
+    Thai ones) is answered in its script's language even when not sure.
+    """
     if user.language_chosen and user.language in LANGUAGES:
         return user.language
-    if understanding is not None:
-        guess = understanding.language
+    guess, native = None, False
+    if understanding is not None and understanding.language.lang in LANGUAGES:
+        guess = understanding.language.lang
         counts = letter_counts(understanding.text)
         letters = sum(counts.values()) + (HAN_WEIGHT - 1) * counts.get(HAN, 0)
         if (
-            guess.lang in LANGUAGES
-            and guess.confidence >= LANGUAGE_CONFIDENCE
+            understanding.language.confidence >= LANGUAGE_CONFIDENCE
             and letters >= LANGUAGE_MIN_LETTERS
         ):
-            return guess.lang
+            return guess
+        native = bool(set(counts) - {LATIN, OTHER_LETTERS})
     if user.language in LANGUAGES:
         return user.language
     hint = (hint or "").split("-")[0].lower()
     if hint in LANGUAGES:
         return hint
+    if guess is not None and native:
+        return guess
     return default
 
 

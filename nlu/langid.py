@@ -18,8 +18,9 @@ from nlu.scripts import HAN, LATIN, OTHER_LETTERS, SCRIPT_LANGUAGE, letter_count
 LANGUAGES = ("zh", "en", "th", "vi", "km", "lo", "my")
 
 # Letters of a native script count this many times more than Latin letters, so native text with
-# a few English words ("สมัคร volunteer ยังไง") stays native; a Chinese character is a word.
-NATIVE_SCRIPT_WEIGHT = 2.0
+# English words ("มี Facebook page ไหม", "key areas ของ framework นี้") stays native: a native
+# syllable is two or three letters where an English word is five. A Chinese character is a word.
+NATIVE_SCRIPT_WEIGHT = 4.0
 HAN_WEIGHT = 4.0
 
 

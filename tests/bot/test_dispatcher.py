@@ -183,6 +183,28 @@ async def test_a_short_english_word_does_not_switch_the_language(
     assert outcome.lang == "lo"
 
 
+@pytest.mark.parametrize(
+    ("message", "lang"),
+    [
+        ("มี Facebook page ไหม", "th"),
+        ("knowledge platform នៅឯណា?", "km"),
+        ("green lancang mekong initiative ဆိုတာဘာလဲ", "my"),
+    ],
+)
+async def test_native_text_with_english_words_is_answered_in_the_native_language(
+    dispatcher: Dispatcher, message: str, lang: str
+) -> None:
+    outcome = await dispatcher.handle(text(f"mixed-{lang}", message))
+    assert outcome.lang == lang
+
+
+async def test_an_unsure_latin_guess_does_not_override_the_default(
+    dispatcher: Dispatcher,
+) -> None:
+    outcome = await dispatcher.handle(text("unsure", "myanmar member?"))
+    assert outcome.lang == "en"
+
+
 async def test_typing_a_request_for_a_person_without_a_staff_desk(
     dispatcher: Dispatcher, texts: Catalog
 ) -> None:

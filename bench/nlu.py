@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.process import rss_mb
 from nlu.client import NluClient
 from nlu.evaluate import Example, percentile, predict, report
 from nlu.langid import identify
@@ -93,13 +94,6 @@ def language_id() -> dict[str, float]:
         "zawgyi_detected": sum(map(is_zawgyi, zawgyi)) / len(zawgyi),
         "zawgyi_then_burmese": accuracy([(line, "my") for line in zawgyi]),
     }
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def measure(url: str) -> dict[str, object]:

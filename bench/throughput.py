@@ -29,6 +29,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.process import cpu_seconds, rss_mb  # noqa: E402
 from nlu.server import LocalRasaServer, free_port  # noqa: E402
 from tests.standins.telegram import TelegramStandIn  # noqa: E402
 
@@ -43,19 +44,6 @@ def messages() -> list[tuple[str, str]]:
                 (r[0], r[2]) for r in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
             ][1:]
     return rows
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 async def wait_healthy(url: str, timeout: float = 120) -> None:
@@ -161,14 +149,14 @@ async def run(
             bot.wait(timeout=30)
     latencies.sort()
     quantiles = statistics.quantiles(latencies, n=100)
+    answered = len(latencies)
     print(
         f"users {users}, {seconds:.0f} s after {warmup:.0f} s of warm-up,"
-        f" {len(latencies)} messages answered"
+        f" {answered} messages answered"
     )
-    print(f"sustained throughput   {len(latencies) / elapsed:8.1f} messages/s")
+    print(f"sustained throughput   {answered / elapsed:8.1f} messages/s")
     print(f"latency p50            {quantiles[49]:8.1f} ms")
     print(f"latency p99            {quantiles[98]:8.1f} ms")
-    answered = len(latencies)
     print(f"CPU per message: bot {bot_cpu * 1000 / answered:.2f} ms", end="")
     if rasa_pid:
         print(f", Rasa {rasa_cpu * 1000 / answered:.2f} ms", end="")

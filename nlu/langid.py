@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from nlu.scripts import HAN, LATIN, OTHER_LETTERS, SCRIPT_LANGUAGE, letter_counts
 
@@ -88,7 +89,15 @@ _VI_COMMON = frozenset(
     can phai nen hay hoac neu vi tai sao boi vi nhieu it lon nho moi cu cai chiec nguoi dan
     cong dong lang xa truong thanh pho tinh huyen ke hoach chien luoc linh vuc uu tien gop y
     phan hoi khao sat danh gia y kien thay minh thich yeu ghet biet khong sap toi tuan nay ngay
-    mai hom nay bay gio luc nao dau kia day nay ay ne nhe ha ah ak
+    mai hom nay bay gio luc nao dau kia day nay ay ne nhe ha ah ak an
+    """.split()
+)
+# Names and loanwords both languages write the same way: no evidence for either ("web chinh thuc
+# cua lmec" is Vietnamese; "lmec website" English). "green" before "lancang" is part of a name.
+_NEUTRAL = frozenset(
+    """
+    lancang mekong lmec glm asean web website fanpage facebook youtube zalo email mail online
+    app link ok
     """.split()
 )
 _EN_COMMON = frozenset(
@@ -100,8 +109,8 @@ _EN_COMMON = frozenset(
     our work first well way even new want because any these give day most us is are was were has
     had been am does did doing please pls thanks thank hello hi hey bye yes yeah ok okay where
     why whats what's how's join help project projects event events forum forums volunteer youth
-    green mekong lancang initiative center centre about tell info information contact email
-    website fund funding who which countries country climate change pollution plastic waste
+    green initiative center centre about tell info information contact email
+    fund funding who which countries country climate change pollution plastic waste
     water air biodiversity wildlife forest platform knowledge remind reminder subscribe stop
     feedback survey language delete data my me can could should would u ur r thx plz im i'm
     dont don't cant can't wanna gonna any some more less very much many much really sorry
@@ -144,11 +153,14 @@ def _word_scores(word: str) -> tuple[float, float]:
 def latin_language(text: str) -> tuple[str, float]:
     """English or Vietnamese, with a confidence, for Latin-script text."""
     vi = en = 0.0
-    for word in _WORD.findall(text):
-        if all(script_is_latin(c) for c in word):
-            v, e = _word_scores(word)
-            vi += v
-            en += e
+    words = [w for w in _WORD.findall(text) if all(script_is_latin(c) for c in w)]
+    for word, following in pairwise([*words, ""]):
+        folded = word.lower()
+        if folded in _NEUTRAL or (folded == "green" and following.lower() == "lancang"):
+            continue
+        v, e = _word_scores(word)
+        vi += v
+        en += e
     if vi + en == 0:
         return "en", 0.5
     if vi > en:

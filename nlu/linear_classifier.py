@@ -6,8 +6,8 @@ same features. Placed after DIETClassifier, it blends DIET's ranking into its ow
 (`previous_weight`), so both count: on the same training data, held-out intent accuracy went
 from 0.892 (DIET alone) to 0.936.
 
-The model is stored as plain arrays (no pickle): idf weights, one weight row per intent and the
-intercepts. Prediction is a sparse matrix product.
+The model is stored as plain arrays (no pickle): idf weights, the featurizers' block widths,
+one weight row per intent and the intercepts. Prediction is a sparse matrix product.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         return cls(config, model_storage, resource)
 
     @staticmethod
-    def _features(message: Message) -> scipy.sparse.csr_matrix | None:
-        """The message's sparse sentence features side by side, one row (None if none)."""
+    def _features(message: Message) -> tuple[scipy.sparse.csr_matrix, list[int]] | None:
+        """The message's sparse sentence features side by side, one row, and each block's width."""
         parts = [
             f.features
             for f in message.features
@@ -98,29 +98,41 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         ]
         if not parts:
             return None
-        return scipy.sparse.hstack(parts, format="csr")
+        return scipy.sparse.hstack(parts, format="csr"), [part.shape[1] for part in parts]
 
     @staticmethod
-    def _tfidf(counts: scipy.sparse.csr_matrix, idf: np.ndarray) -> scipy.sparse.csr_matrix:
-        """Sublinear term frequency times idf, each row scaled to unit length."""
+    def _tfidf(
+        counts: scipy.sparse.csr_matrix, idf: np.ndarray, widths: np.ndarray
+    ) -> scipy.sparse.csr_matrix:
+        """Sublinear term frequency times idf; each featurizer's block of a row at unit length.
+
+        One norm per block gives word and character evidence equal say, however many character
+        n-grams a message has.
+        """
         weighted = counts.astype(np.float64).tocsr()
         weighted.sum_duplicates()
         weighted.data = (1.0 + np.log(np.maximum(weighted.data, 1e-12))) * idf[weighted.indices]
-        squares = weighted.multiply(weighted).sum(axis=1)
-        norms = np.sqrt(np.asarray(squares).ravel())
+        rows = np.repeat(np.arange(weighted.shape[0]), np.diff(weighted.indptr))
+        blocks = np.searchsorted(np.cumsum(widths)[:-1], weighted.indices, side="right")
+        squares = np.zeros((weighted.shape[0], len(widths)))
+        np.add.at(squares, (rows, blocks), weighted.data**2)
+        norms = np.sqrt(squares)
         norms[norms == 0] = 1.0
-        return scipy.sparse.diags(1.0 / norms) @ weighted
+        weighted.data /= norms[rows, blocks]
+        return weighted
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fits the SVM on the intent examples and stores it."""
         from sklearn.svm import LinearSVC
 
         examples = [m for m in training_data.intent_examples if m.get(INTENT) and m.get(TEXT)]
-        rows = [self._features(m) for m in examples]
-        if not rows or any(row is None for row in rows):
+        features = [self._features(m) for m in examples]
+        rows = [f for f in features if f is not None]
+        if not rows or len(rows) < len(features):
             logger.warning("LinearIntentClassifier: no features to train on")
             return self._resource
-        counts = scipy.sparse.vstack(rows, format="csr")
+        counts = scipy.sparse.vstack([row for row, _ in rows], format="csr")
+        widths = np.array(rows[0][1])
         counts.sum_duplicates()
         counts.eliminate_zeros()
         n = counts.shape[0]
@@ -128,9 +140,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         idf = np.log((1 + n) / (1 + document_frequency)) + 1.0
         labels = [m.get(INTENT) for m in examples]
         svm = LinearSVC(C=self.config["C"], random_state=self.config["random_seed"])
-        svm.fit(self._tfidf(counts, idf), labels)
+        svm.fit(self._tfidf(counts, idf, widths), labels)
         self._model = {
             "idf": idf,
+            "widths": widths,
             "coef": svm.coef_,
             "intercept": svm.intercept_,
             "classes": [str(c) for c in svm.classes_],
@@ -145,6 +158,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             np.savez(
                 directory / "linear.npz",
                 idf=self._model["idf"],
+                widths=self._model["widths"],
                 coef=self._model["coef"],
                 intercept=self._model["intercept"],
             )
@@ -163,9 +177,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         try:
             with model_storage.read_from(resource) as directory:
                 arrays = np.load(directory / "linear.npz", allow_pickle=False)
-                model = {key: arrays[key] for key in ("idf", "coef", "intercept")}
+                model = {key: arrays[key] for key in ("idf", "widths", "coef", "intercept")}
                 model["classes"] = json.loads((directory / "classes.json").read_text())
-        except (ValueError, FileNotFoundError):
+        except (ValueError, FileNotFoundError, KeyError):
             logger.warning("LinearIntentClassifier: no trained model in %s", resource.name)
             model = None
         return cls(config, model_storage, resource, model)
@@ -173,7 +187,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def _probabilities(self, counts: scipy.sparse.csr_matrix) -> np.ndarray:
         """Confidence per class of one message: a softmax of its SVM margins."""
         assert self._model is not None
-        row = self._tfidf(counts, self._model["idf"])
+        row = self._tfidf(counts, self._model["idf"], self._model["widths"])
         margins = self._model["coef"][:, row.indices] @ row.data + self._model["intercept"]
         exp = np.exp(self.config["margin_scale"] * (margins - margins.max()))
         return np.asarray(exp / exp.sum())
@@ -185,10 +199,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         classes: list[str] = self._model["classes"]
         weight = float(self.config["previous_weight"])
         for message in messages:
-            counts = self._features(message)
-            if counts is None:
+            features = self._features(message)
+            if features is None:
                 continue
-            probabilities = self._probabilities(counts) * (1.0 - weight)
+            probabilities = self._probabilities(features[0]) * (1.0 - weight)
             if weight:
                 for entry in message.get(INTENT_RANKING_KEY) or []:
                     if entry.get("name") in classes:

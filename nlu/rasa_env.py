@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ _MODEL_INPUTS = (
     "config.yml",
     "data/nlu",
     "nlu/tokenizer.py",
+    "nlu/word_featurizer.py",
     "nlu/linear_classifier.py",
     "nlu/segment.py",
     "nlu/langid.py",
@@ -121,11 +123,8 @@ class RasaProject:
         digest.update(sib200_out_of_scope().encode())
         return digest.hexdigest()[:16]
 
-    def training_data(self) -> Path:
-        """The folder Rasa trains from: data/nlu plus the SIB-200 out-of-scope sentences."""
-        folder = self.var / "train-data"
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+    def training_data(self, folder: Path) -> Path:
+        """Fills folder with what Rasa trains from: data/nlu plus SIB-200 out-of-scope sentences."""
         for file in sorted((self.root / self.data).glob("*.yml")):
             shutil.copy(file, folder / file.name)
         extra = sib200_out_of_scope()
@@ -158,21 +157,28 @@ class RasaProject:
             return target
         self.require_environment()
         self.models.mkdir(parents=True, exist_ok=True)
-        command = [
-            str(self.rasa_executable),
-            "train",
-            "nlu",
-            "--config",
-            str(self.root / self.config),
-            "--nlu",
-            str(self.training_data()),
-            "--out",
-            str(self.models),
-            "--fixed-model-name",
-            self.model_name(),
-        ]
-        logger.info("training %s", target.name)
-        subprocess.run(
-            command, check=True, cwd=self.root, env=self.environment(), stdout=sys.stderr
-        )
+        self.var.mkdir(parents=True, exist_ok=True)
+        # A folder of its own, so that two trainings at once (a benchmark and `nlu train`) don't
+        # collide.
+        data = Path(tempfile.mkdtemp(prefix="train-data-", dir=self.var))
+        try:
+            command = [
+                str(self.rasa_executable),
+                "train",
+                "nlu",
+                "--config",
+                str(self.root / self.config),
+                "--nlu",
+                str(self.training_data(data)),
+                "--out",
+                str(self.models),
+                "--fixed-model-name",
+                self.model_name(),
+            ]
+            logger.info("training %s", target.name)
+            subprocess.run(
+                command, check=True, cwd=self.root, env=self.environment(), stdout=sys.stderr
+            )
+        finally:
+            shutil.rmtree(data, ignore_errors=True)
         return target

@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 class LocalRasaServer:
-    """`rasa run --enable-api` on 127.0.0.1 with the project's current model."""
+    """`rasa run --enable-api` on 127.0.0.1 with the given model, or the project's current one."""
 
     def __init__(
         self,
@@ -36,8 +36,10 @@ class LocalRasaServer:
         port: int | None = None,
         log_file: Path | None = None,
         startup_timeout: float = 180.0,
+        model: Path | None = None,
     ) -> None:
         self.project = project or RasaProject()
+        self.model = model
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_file = log_file or self.project.var / f"rasa-server-{self.port}.log"
@@ -50,7 +52,7 @@ class LocalRasaServer:
 
     def start(self) -> str:
         """Train if needed, start the server, wait until it answers; return its URL."""
-        model = self.project.train()
+        model = self.model or self.project.train()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         command = [
             str(self.project.rasa_executable),

@@ -10,7 +10,12 @@ import sys
 from pathlib import Path
 
 RASA_ENV = sys.version_info < (3, 11)
-RASA_ENV_TESTS = {"nlu/test_tokenizer.py", "nlu/test_segment.py", "nlu/test_linear_classifier.py"}
+RASA_ENV_TESTS = {
+    "nlu/test_tokenizer.py",
+    "nlu/test_segment.py",
+    "nlu/test_linear_classifier.py",
+    "nlu/test_word_featurizer.py",
+}
 _HERE = Path(__file__).resolve().parent
 # Each environment skips the other's test files (and, in Rasa's, the folders it has none in).
 collect_ignore = [

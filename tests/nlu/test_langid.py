@@ -20,6 +20,11 @@ from nlu.langid import identify, latin_language
         ("ខ្ញុំចង់ join event នេះ", "km"),
         ("我想参加 youth forum", "zh"),
         ("how can I join the youth forum", "en"),
+        # Names and loanwords weigh for neither language.
+        ("gioi thieu ve green lancang mekong", "vi"),
+        ("web chinh thuc cua lmec", "vi"),
+        ("tell me about green lancang-mekong", "en"),
+        ("lmec website pls", "en"),
     ],
 )
 def test_identifies_the_seven_languages(text: str, lang: str) -> None:
@@ -41,3 +46,8 @@ def test_languages_outside_the_seven_are_not_guessed() -> None:
 
 def test_vietnamese_marks_decide_at_once() -> None:
     assert latin_language("đi") == ("vi", 1.0)
+
+
+def test_latin_letters_inside_a_word_of_another_script_count_for_nothing() -> None:
+    # "training的reminder取消" is one word to the regular expression, and not a Latin one.
+    assert latin_language("training的reminder取消。") == ("en", 0.5)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -16,6 +17,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from nlu.linear_classifier import LinearIntentClassifier
 from nlu.tokenizer import MultiScriptTokenizer
+from nlu.word_featurizer import WordCountVectorsFeaturizer
 
 EXAMPLES = {
     "greet": ["hello", "hi there", "สวัสดีครับ", "你好", "xin chào", "good morning"],
@@ -39,23 +41,27 @@ EXAMPLES = {
 
 
 class Pipeline:
-    """Tokenizer and featurizer as in config.yml, and the classifier under test."""
+    """Tokenizer and featurizers as in config.yml, and the classifier under test."""
 
     def __init__(self, tmp_path: Path) -> None:
         self.storage = LocalModelStorage(tmp_path)
         self.context = ExecutionContext(graph_schema=None, model_id="test")  # type: ignore[arg-type]
         self.tokenizer = MultiScriptTokenizer(MultiScriptTokenizer.get_default_config())
-        self.featurizer = CountVectorsFeaturizer.create(
-            {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 4},
-            self.storage,
-            Resource("featurizer"),
-            self.context,
-        )
+        words = {**WordCountVectorsFeaturizer.get_default_config(), "max_ngram": 2}
+        chars = {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb"}
+        self.featurizers = [
+            WordCountVectorsFeaturizer.create(words, self.storage, Resource("words"), self.context),
+            CountVectorsFeaturizer.create(
+                {**chars, "max_ngram": 4}, self.storage, Resource("chars"), self.context
+            ),
+        ]
 
     def featurize(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             self.tokenizer.process([message])
-        return self.featurizer.process(messages)
+        for featurizer in self.featurizers:
+            featurizer.process(messages)
+        return messages
 
     def train(self, config: dict[str, object]) -> LinearIntentClassifier:
         data = TrainingData(
@@ -66,8 +72,9 @@ class Pipeline:
             ]
         )
         self.tokenizer.process_training_data(data)
-        self.featurizer.train(data)
-        self.featurizer.process_training_data(data)
+        for featurizer in self.featurizers:
+            featurizer.train(data)
+            featurizer.process_training_data(data)
         classifier = LinearIntentClassifier.create(
             config, self.storage, Resource("linear"), self.context
         )
@@ -142,3 +149,17 @@ def test_messages_without_features_are_left_alone(pipeline: Pipeline) -> None:
     classifier = pipeline.train({})
     (message,) = classifier.process([Message(data={"text": ""})])
     assert message.get("intent") is None
+
+
+def test_each_featurizers_block_is_weighed_at_unit_length(pipeline: Pipeline) -> None:
+    classifier = pipeline.train({})
+    assert classifier._model is not None
+    widths = classifier._model["widths"]
+    assert len(widths) == 2  # words, then character n-grams
+    (message,) = pipeline.featurize([Message(data={"text": "who funds the grant"})])
+    features = classifier._features(message)
+    assert features is not None
+    row = classifier._tfidf(features[0], classifier._model["idf"], widths).toarray().ravel()
+    words, chars = row[: widths[0]], row[widths[0] :]
+    assert np.linalg.norm(words) == pytest.approx(1.0)
+    assert np.linalg.norm(chars) == pytest.approx(1.0)

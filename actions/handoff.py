@@ -27,9 +27,27 @@ _WANTS_PERSON = re.compile(
 )
 
 
+# Asking for a way to reach someone (a channel, a number, an address) is a question for the
+# contact entry, not a request to be put through now.
+_WANTS_DETAILS = re.compile(
+    "|".join(
+        [
+            r"\b(phone|number|e-?mail|address|channel|details)\b",
+            r"电话|邮箱|地址|联系方式|渠道",
+            r"ช่องทาง|เบอร์|อีเมล|ที่อยู่",
+            r"số điện thoại|so dien thoai|\bsdt\b|địa chỉ|dia chi|kênh|\bkenh\b",
+            r"លេខទូរស័ព្ទ|អ៊ីមែល|អាសយដ្ឋាន",
+            r"ເບີໂທ|ອີເມວ|ທີ່ຢູ່",
+            r"ဖုန်းနံပါတ်|အီးမေးလ်|လိပ်စာ",
+        ]
+    ),
+    re.IGNORECASE,
+)
+
+
 def wants_person(text: str) -> bool:
-    """True when the user asks to talk to a person rather than the bot."""
-    return bool(_WANTS_PERSON.search(text))
+    """True when the user asks to talk to a person rather than the bot (not for their contacts)."""
+    return bool(_WANTS_PERSON.search(text)) and not _WANTS_DETAILS.search(text)
 
 
 def contact_line(ctx: Context) -> str:

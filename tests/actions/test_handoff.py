@@ -30,6 +30,11 @@ def test_requests_for_a_person_in_seven_languages(text: str) -> None:
         "绿色澜湄计划是什么",
         "ใครเป็นคนให้ทุน",
         "du an nay co bao nhieu nguoi tham gia",
+        # Asking for the way to reach staff: the contact entry answers.
+        "ขอช่องทางติดต่อเจ้าหน้าที่ค่ะ",
+        "工作人员的联系电话是多少",
+        "phone number of your staff please",
+        "cho xin sdt nhân viên",
     ],
 )
 def test_ordinary_questions_are_not_requests_for_a_person(text: str) -> None:

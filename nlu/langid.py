@@ -107,9 +107,9 @@ _EN_COMMON = frozenset(
     which go me when make can like time no just him know take people into year your good some
     could them see other than then now look only come its over think also back after use two how
     our work first well way even new want because any these give day most us is are was were has
-    had been am does did doing please pls thanks thank hello hi hey bye yes yeah ok okay where
+    had been am does did doing please pls thanks thank hello hi hey bye yes yeah okay where
     why whats what's how's join help project projects event events forum forums volunteer youth
-    green initiative center centre about tell info information contact email
+    green initiative center centre about tell info information contact
     fund funding who which countries country climate change pollution plastic waste
     water air biodiversity wildlife forest platform knowledge remind reminder subscribe stop
     feedback survey language delete data my me can could should would u ur r thx plz im i'm
@@ -155,8 +155,8 @@ def latin_language(text: str) -> tuple[str, float]:
     vi = en = 0.0
     words = [w for w in _WORD.findall(text) if all(script_is_latin(c) for c in w)]
     for word, following in pairwise([*words, ""]):
-        folded = word.lower()
-        if folded in _NEUTRAL or (folded == "green" and following.lower() == "lancang"):
+        lower = word.lower()
+        if lower in _NEUTRAL or (lower == "green" and following.lower() == "lancang"):
             continue
         v, e = _word_scores(word)
         vi += v

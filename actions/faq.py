@@ -31,7 +31,11 @@ async def answer(ctx: Context, intent: str) -> list[Reply]:
     if entry is None:
         ctx.unanswered = True
         return [Reply(ctx.t("faq.unknown", contact=contact_line(ctx)), menu_buttons(ctx))]
-    text = entry.answer_for(ctx.entity("country")).texts[ctx.lang]
+    country = ctx.entity("country")
+    text = entry.answer_for(country).texts[ctx.lang]
+    if entry.is_silent_on(country):
+        name = ctx.t(f"country.{country}")  # the seeds say nothing on this for the country
+        text = f"{ctx.t('faq.no_country_detail', country=name)}\n\n{text}"
     buttons = tuple(
         Button(ctx.t(TOPIC_LABELS[r]), f"intent:{r}") for r in entry.related if r in TOPIC_LABELS
     )

@@ -11,7 +11,15 @@ import yaml
 from bot.i18n import LANGUAGES, NATIVE_NAMES
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
-COUNTRIES = ("CN", "KH", "LA", "MM", "TH", "VN")
+# The six countries, with the stem the English answers name each by ("China", "Chinese").
+COUNTRIES = {
+    "CN": "Chin",
+    "KH": "Cambodia",
+    "LA": "Lao",
+    "MM": "Myanmar",
+    "TH": "Thai",
+    "VN": "Viet",
+}
 # The question intents answered from knowledge (DESIGN.md), one file each.
 TOPICS = (
     "initiative_overview",
@@ -60,6 +68,15 @@ class Entry:
         if country and country in self.by_country:
             return self.by_country[country]
         return self.answer
+
+    def is_silent_on(self, country: str | None) -> bool:
+        """True for a country that neither a sharper answer nor the general one speaks of."""
+        stem = COUNTRIES.get(country or "")
+        return (
+            stem is not None
+            and country not in self.by_country
+            and stem not in self.answer.texts["en"]
+        )
 
 
 def _answer(data: dict[str, Any], where: str) -> Answer:

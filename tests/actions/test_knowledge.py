@@ -91,11 +91,48 @@ def test_the_check_catches_an_invented_number(seed_numbers: set[float]) -> None:
     assert all(_traceable(v, seed_numbers) for v in (2017, 21.58, 1.699, 3000))
 
 
+def _figures(text: str) -> set[str]:
+    """The figures of a text as digit strings, whatever the script, unit or separators.
+
+    16.99亿, 1.699 billion and 1,699 million are all "1699"; 5,8 and 5.8 are "58". Month numbers
+    are left out ("5月" is "May" in other languages).
+    """
+    figures = {
+        re.sub(r"[.,]", "", token).strip("0") for token in NUMBER.findall(_ascii_digits(text))
+    }
+    return figures - {str(month) for month in range(1, 13)}
+
+
+def test_every_language_gives_the_same_figures(knowledge: Knowledge) -> None:
+    differing = []
+    for where, answer in _answers(knowledge):
+        english = _figures(answer.texts["en"])
+        for lang, text in answer.texts.items():
+            if _figures(text) != english:
+                differing.append(f"{where} {lang}: {sorted(_figures(text) ^ english)}")
+    assert not differing
+
+
+def test_the_figure_check_sees_a_changed_figure() -> None:
+    assert _figures("16.99亿人，2024年5月") == _figures("1.699 billion people, May 2024")
+    assert _figures("ลด 42%") != _figures("cut by 24%")
+
+
 def test_country_answers_are_sharper(knowledge: Knowledge) -> None:
     climate = knowledge.entries["climate_action"]
     cambodia = climate.answer_for("KH").texts["en"]
     assert "42" in cambodia and climate.answer_for(None) is climate.answer
     assert climate.answer_for("XX") is climate.answer
+
+
+def test_a_country_the_answers_do_not_speak_of_is_noticed(knowledge: Knowledge) -> None:
+    entries = knowledge.entries
+    assert entries["biodiversity"].is_silent_on("TH")
+    assert entries["demo_projects"].is_silent_on("MM")
+    assert not entries["demo_projects"].is_silent_on("LA")  # a sharper answer
+    assert not entries["funding"].is_silent_on("CN")  # the general answer names China's funds
+    assert not entries["lmec_about"].is_silent_on("CN")  # LMEC is in Beijing
+    assert not any(entry.is_silent_on(None) for entry in entries.values())
 
 
 def test_review_document_is_up_to_date(knowledge: Knowledge) -> None:

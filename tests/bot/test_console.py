@@ -5,6 +5,7 @@ from bot.console import chat, render
 from bot.dispatcher import Dispatcher
 from bot.i18n import Catalog
 from bot.messages import Button, Reply
+from tests.askers import ASKERS
 
 
 def test_buttons_are_numbered_across_replies() -> None:
@@ -31,3 +32,15 @@ async def test_a_number_presses_a_shown_button(dispatcher: Dispatcher, texts: Ca
     stdout = io.StringIO()
     await chat(dispatcher, stdin, stdout)
     assert texts.get("en", "language.choose") in stdout.getvalue()
+
+
+async def test_the_issues_askers_are_answered_in_their_language(
+    dispatcher: Dispatcher, knowledge: Knowledge
+) -> None:
+    for asker in ASKERS:
+        stdin = io.StringIO("".join(f"{question}\n" for _, question in asker.questions))
+        stdout = io.StringIO()
+        await chat(dispatcher, stdin, stdout, user_id=asker.who)
+        output = stdout.getvalue()
+        for intent, question in asker.questions:
+            assert knowledge.entries[intent].answer.texts[asker.lang] in output, question

@@ -20,13 +20,6 @@ from tests.standins.server import StandInServer
 from tests.standins.telegram import TelegramStandIn
 
 SECRET_TOKEN = "webhook-secret-123"
-# The hard cases of the issue, each asking how young people can join, in their own way.
-ASKERS = [
-    ("th", "อยากเข้าร่วมเป็นอาสาสมัครต้องทำยังไงคะ"),
-    ("km", "តើយុវជនអាចចូលរួមយ៉ាងដូចម្តេចបាទ?"),
-    ("my", "လူငယ္ေတြ ဘယ္လို ပါဝင္လို႔ရလဲ"),  # Zawgyi
-    ("vi", "lam sao de tham gia tinh nguyen vien vay ad"),
-]
 
 
 def json_documents(keys: list[str]) -> st.SearchStrategy[object]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,14 @@ from sqlalchemy import func, select
 from actions.knowledge import Knowledge
 from bot.i18n import Catalog
 from bot.storage.models import ProcessedUpdate, User
-from tests.bot.channels.conftest import ASKERS, RunningBot, json_documents
+from tests.askers import ASKERS, Asker
+from tests.bot.channels.conftest import (
+    SECRET_TOKEN,
+    RunningBot,
+    bot_settings,
+    json_documents,
+    start_bot,
+)
 from tests.standins.line import (
     LineStandIn,
     follow_event,
@@ -25,6 +33,7 @@ from tests.standins.line import (
     user_id_for,
     webhook_body,
 )
+from tests.standins.telegram import TelegramStandIn
 
 
 async def _post(
@@ -47,19 +56,21 @@ def _texts(line_api: LineStandIn, user: str) -> list[str]:
     return [m["text"] for m in line_api.messages_to(user) if m.get("type") == "text"]
 
 
-@pytest.mark.parametrize(("lang", "question"), ASKERS)
+@pytest.mark.parametrize("asker", ASKERS, ids=lambda asker: asker.who)
 async def test_answers_in_the_users_language_by_reply(
-    webhook_bot: RunningBot, line_api: LineStandIn, knowledge: Knowledge, lang: str, question: str
+    webhook_bot: RunningBot, line_api: LineStandIn, knowledge: Knowledge, asker: Asker
 ) -> None:
-    user = user_id_for(f"asker-{lang}")
+    user = user_id_for(asker.who)
     line_api.profiles[user] = {"displayName": "Test", "language": "en"}
-    token = line_api.issue_reply_token(user)
-    assert (
-        await _post(webhook_bot, line_api, [text_event(user, question, reply_token=token)]) == 200
-    )
-    assert _texts(line_api, user)[0] == knowledge.entries["youth_participation"].answer.texts[lang]
-    (request,) = [r for r in line_api.received if r["path"].endswith("/reply")]
-    assert request["json"]["messages"][-1]["quickReply"]["items"]
+    for intent, question in asker.questions:
+        before = len(_texts(line_api, user))
+        event = text_event(user, question, reply_token=line_api.issue_reply_token(user))
+        assert await _post(webhook_bot, line_api, [event]) == 200
+        answer = _texts(line_api, user)[before]
+        assert answer == knowledge.entries[intent].answer.texts[asker.lang], question
+    replies = [r for r in line_api.received if r["path"].endswith("/reply")]
+    assert len(replies) == len(asker.questions)
+    assert all(r["json"]["messages"][-1]["quickReply"]["items"] for r in replies)
 
 
 async def test_a_bad_or_missing_signature_is_400_and_stores_nothing(
@@ -193,3 +204,43 @@ async def test_random_signed_bodies_never_get_a_500(
         },
     )
     assert response.status_code < 500
+
+
+async def test_a_line_user_is_put_through_to_staff_on_telegram_and_gets_the_answer(
+    tmp_path: Path,
+    rasa_url: str,
+    telegram_api: TelegramStandIn,
+    line_api: LineStandIn,
+    texts: Catalog,
+) -> None:
+    staff_chat = -100888
+    settings = bot_settings(
+        tmp_path, rasa_url, telegram_api, line_api, telegram_staff_chat_id=staff_chat
+    )
+    user = user_id_for("asks-for-a-person")
+    question = "ຢາກລົມກັບພະນັກງານແດ່"  # Lao: "I'd like to talk to a member of staff"
+    async for bot in start_bot(settings):
+        event = text_event(user, question, reply_token=line_api.issue_reply_token(user))
+        assert await _post(bot, line_api, [event]) == 200
+        assert _texts(line_api, user) == [texts.get("lo", "human.forwarded")]
+        forwarded = await telegram_api.wait_for(
+            lambda sent: str(sent.get("chat_id")) == str(staff_chat)
+        )
+        assert question in forwarded["text"] and "line:" in forwarded["text"]
+
+        answer = telegram_api.text_update(
+            staff_chat,
+            "ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ",
+            chat_type="supergroup",
+            user_id=4242,
+            reply_to=forwarded["result"]["message_id"],
+        )
+        response = await bot.http.post(
+            "/telegram/webhook",
+            json=answer,
+            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN},
+        )
+        assert response.status_code == 200
+        await line_api.wait_for(lambda request: request["path"].endswith("/push"))
+        relayed = texts.get("lo", "human.reply", text="ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ")
+        assert _texts(line_api, user)[-1] == relayed

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import sys
 import tempfile
 from collections import defaultdict
@@ -28,6 +27,7 @@ from bot.i18n import Catalog  # noqa: E402
 from bot.messages import Incoming, Kind  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from nlu.client import NluClient  # noqa: E402
+from nlu.evaluate import read_examples  # noqa: E402
 from nlu.scripts import SCRIPT_LANGUAGE, letter_counts  # noqa: E402
 from nlu.server import LocalRasaServer  # noqa: E402
 
@@ -47,13 +47,12 @@ class Result:
 
 def questions() -> list[tuple[str, str, str]]:
     """(lang, intent, text) of every held-out question about the initiative."""
-    rows: list[tuple[str, str, str]] = []
-    for path in sorted(HELDOUT.glob("*.tsv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            next(reader)
-            rows += [(lang, intent, text) for lang, intent, text in reader if intent in TOPICS]
-    return rows
+    return [
+        (e.lang, e.intent, e.text)
+        for path in sorted(HELDOUT.glob("*.tsv"))
+        for e in read_examples(path)
+        if e.intent in TOPICS
+    ]
 
 
 def written_in(lang: str, text: str) -> str:

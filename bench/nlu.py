@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.process import rss_mb
 from nlu.client import NluClient
-from nlu.evaluate import Example, percentile, predict, report
+from nlu.evaluate import Example, percentile, predict, read_examples, report
 from nlu.langid import identify
 from nlu.normalize import is_zawgyi, normalize
 from nlu.rasa_env import ROOT, RasaProject
@@ -53,12 +53,9 @@ PIPELINES = {"ours": "config.yml", "default": "bench/rasa_default_config.yml"}
 
 
 def heldout() -> list[Example]:
-    examples: list[Example] = []
-    for path in sorted((ROOT / "data" / "heldout").glob("*.tsv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
-        examples += [Example(*row) for row in rows if len(row) == 3]
-    return examples
+    return [
+        e for path in sorted((ROOT / "data" / "heldout").glob("*.tsv")) for e in read_examples(path)
+    ]
 
 
 def sib200(split: str = "test") -> list[Example]:

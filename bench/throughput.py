@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import os
 import random
 import statistics
@@ -30,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.process import cpu_seconds, rss_mb  # noqa: E402
+from nlu.evaluate import read_examples  # noqa: E402
 from nlu.server import LocalRasaServer, free_port  # noqa: E402
 from tests.standins.telegram import TelegramStandIn  # noqa: E402
 
@@ -37,13 +37,11 @@ SECRET = "bench-secret"
 
 
 def messages() -> list[tuple[str, str]]:
-    rows: list[tuple[str, str]] = []
-    for path in sorted((ROOT / "data" / "heldout").glob("*.tsv")):
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows += [
-                (r[0], r[2]) for r in csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-            ][1:]
-    return rows
+    return [
+        (e.lang, e.text)
+        for path in sorted((ROOT / "data" / "heldout").glob("*.tsv"))
+        for e in read_examples(path)
+    ]
 
 
 async def wait_healthy(url: str, timeout: float = 120) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,9 +17,12 @@ from bot.server import build_web_app, running_channels
 from bot.settings import Settings, load_settings
 from tests.standins.line import LineStandIn
 from tests.standins.server import StandInServer
-from tests.standins.telegram import TelegramStandIn
+from tests.standins.telegram import Json, TelegramStandIn
 
 SECRET_TOKEN = "webhook-secret-123"
+# The Telegram chat where staff receive "talk to a person" questions, and a staff member in it.
+STAFF_CHAT = -100777
+STAFF_MEMBER = 4242
 
 
 def json_documents(keys: list[str]) -> st.SearchStrategy[object]:
@@ -102,3 +105,44 @@ async def polling_bot(
     settings = bot_settings(tmp_path, rasa_url, telegram_api, line_api, telegram_webhook_url=None)
     async for bot in start_bot(settings):
         yield bot
+
+
+@pytest.fixture
+async def staff_bot(
+    tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn, line_api: LineStandIn
+) -> AsyncIterator[RunningBot]:
+    """The webhook bot with a staff chat on Telegram and one staff member."""
+    settings = bot_settings(
+        tmp_path,
+        rasa_url,
+        telegram_api,
+        line_api,
+        telegram_staff_chat_id=STAFF_CHAT,
+        staff_ids=[f"telegram:{STAFF_MEMBER}"],
+    )
+    async for bot in start_bot(settings):
+        yield bot
+
+
+def sent_to(chat_id: int) -> Callable[[Json], bool]:
+    """Matches what the bot sent to a Telegram chat."""
+    return lambda sent: str(sent.get("chat_id")) == str(chat_id)
+
+
+async def post_telegram(bot: RunningBot, update: Json, *, secret: str = SECRET_TOKEN) -> int:
+    """POST an update to the bot's Telegram webhook; the HTTP status."""
+    response = await bot.http.post(
+        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+    )
+    return response.status_code
+
+
+def staff_reply(telegram_api: TelegramStandIn, forwarded: Json, text: str) -> Json:
+    """The staff member's reply, in the staff chat, to a forwarded question."""
+    return telegram_api.text_update(
+        STAFF_CHAT,
+        text,
+        chat_type="supergroup",
+        user_id=STAFF_MEMBER,
+        reply_to=forwarded["result"]["message_id"],
+    )

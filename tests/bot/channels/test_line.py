@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,11 +15,12 @@ from bot.i18n import Catalog
 from bot.storage.models import ProcessedUpdate, User
 from tests.askers import ASKERS, Asker
 from tests.bot.channels.conftest import (
-    SECRET_TOKEN,
+    STAFF_CHAT,
     RunningBot,
-    bot_settings,
     json_documents,
-    start_bot,
+    post_telegram,
+    sent_to,
+    staff_reply,
 )
 from tests.standins.line import (
     LineStandIn,
@@ -207,40 +207,18 @@ async def test_random_signed_bodies_never_get_a_500(
 
 
 async def test_a_line_user_is_put_through_to_staff_on_telegram_and_gets_the_answer(
-    tmp_path: Path,
-    rasa_url: str,
-    telegram_api: TelegramStandIn,
-    line_api: LineStandIn,
-    texts: Catalog,
+    staff_bot: RunningBot, telegram_api: TelegramStandIn, line_api: LineStandIn, texts: Catalog
 ) -> None:
-    staff_chat = -100888
-    settings = bot_settings(
-        tmp_path, rasa_url, telegram_api, line_api, telegram_staff_chat_id=staff_chat
-    )
     user = user_id_for("asks-for-a-person")
     question = "ຢາກລົມກັບພະນັກງານແດ່"  # Lao: "I'd like to talk to a member of staff"
-    async for bot in start_bot(settings):
-        event = text_event(user, question, reply_token=line_api.issue_reply_token(user))
-        assert await _post(bot, line_api, [event]) == 200
-        assert _texts(line_api, user) == [texts.get("lo", "human.forwarded")]
-        forwarded = await telegram_api.wait_for(
-            lambda sent: str(sent.get("chat_id")) == str(staff_chat)
-        )
-        assert question in forwarded["text"] and "line:" in forwarded["text"]
+    event = text_event(user, question, reply_token=line_api.issue_reply_token(user))
+    assert await _post(staff_bot, line_api, [event]) == 200
+    assert _texts(line_api, user) == [texts.get("lo", "human.forwarded")]
+    forwarded = await telegram_api.wait_for(sent_to(STAFF_CHAT))
+    assert question in forwarded["text"] and "line:" in forwarded["text"]
 
-        answer = telegram_api.text_update(
-            staff_chat,
-            "ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ",
-            chat_type="supergroup",
-            user_id=4242,
-            reply_to=forwarded["result"]["message_id"],
-        )
-        response = await bot.http.post(
-            "/telegram/webhook",
-            json=answer,
-            headers={"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN},
-        )
-        assert response.status_code == 200
-        await line_api.wait_for(lambda request: request["path"].endswith("/push"))
-        relayed = texts.get("lo", "human.reply", text="ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ")
-        assert _texts(line_api, user)[-1] == relayed
+    answer = staff_reply(telegram_api, forwarded, "ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ")
+    assert await post_telegram(staff_bot, answer) == 200
+    await line_api.wait_for(lambda request: request["path"].endswith("/push"))
+    relayed = texts.get("lo", "human.reply", text="ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ")
+    assert _texts(line_api, user)[-1] == relayed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,30 +17,21 @@ from bot.storage.models import User
 from tests.askers import ASKERS, Asker
 from tests.bot.channels.conftest import (
     SECRET_TOKEN,
+    STAFF_CHAT,
+    STAFF_MEMBER,
     RunningBot,
-    bot_settings,
     json_documents,
-    start_bot,
+    post_telegram,
+    sent_to,
+    staff_reply,
 )
-from tests.standins.line import LineStandIn
 from tests.standins.telegram import Json, TelegramStandIn
 
 CHAT = 1001
 
 
-def _to(chat_id: int):
-    return lambda sent: str(sent.get("chat_id")) == str(chat_id)
-
-
-def _new_to(chat_id: int, seen: list[Json]):
-    return lambda sent: _to(chat_id)(sent) and all(sent is not old for old in seen)
-
-
-async def _post(bot: RunningBot, update: dict[str, object], *, secret: str = SECRET_TOKEN) -> int:
-    response = await bot.http.post(
-        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
-    )
-    return response.status_code
+def _new_to(chat_id: int, seen: list[Json]) -> Callable[[Json], bool]:
+    return lambda sent: sent_to(chat_id)(sent) and all(sent is not old for old in seen)
 
 
 @pytest.mark.parametrize("asker", ASKERS, ids=lambda asker: asker.who)
@@ -62,7 +53,7 @@ async def test_webhook_answers_in_the_users_language(
 ) -> None:
     answers: list[Json] = []
     for intent, question in asker.questions:
-        assert await _post(webhook_bot, telegram_api.text_update(CHAT, question)) == 200
+        assert await post_telegram(webhook_bot, telegram_api.text_update(CHAT, question)) == 200
         answers.append(await telegram_api.wait_for(_new_to(CHAT, answers)))
         assert answers[-1]["text"] == knowledge.entries[intent].answer.texts[asker.lang], question
 
@@ -91,18 +82,18 @@ async def test_a_redelivered_update_is_handled_once(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn
 ) -> None:
     update = telegram_api.text_update(2001, "hello")
-    assert await _post(webhook_bot, update) == 200
-    assert await _post(webhook_bot, update) == 200
-    await telegram_api.wait_for(_to(2001))
+    assert await post_telegram(webhook_bot, update) == 200
+    assert await post_telegram(webhook_bot, update) == 200
+    await telegram_api.wait_for(sent_to(2001))
     await asyncio.sleep(0.5)
-    assert len([s for s in telegram_api.sent if _to(2001)(s)]) == 1
+    assert len([s for s in telegram_api.sent if sent_to(2001)(s)]) == 1
 
 
 async def test_a_wrong_secret_is_refused_and_nothing_stored(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn
 ) -> None:
     update = telegram_api.text_update(2002, "hello")
-    assert await _post(webhook_bot, update, secret="wrong") == 403
+    assert await post_telegram(webhook_bot, update, secret="wrong") == 403
     response = await webhook_bot.http.post("/telegram/webhook", json=update)
     assert response.status_code == 403
     async with webhook_bot.core.db.session() as session:
@@ -132,14 +123,16 @@ async def test_malformed_webhooks_get_4xx(
 async def test_buttons_are_answered(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
 ) -> None:
-    assert await _post(webhook_bot, telegram_api.text_update(2003, "/start")) == 200
-    greeting = await telegram_api.wait_for(_to(2003))
+    assert await post_telegram(webhook_bot, telegram_api.text_update(2003, "/start")) == 200
+    greeting = await telegram_api.wait_for(sent_to(2003))
     message_id = greeting["result"]["message_id"]
     update = telegram_api.callback_update(2003, "lang:th", message_id=message_id)
-    assert await _post(webhook_bot, update) == 200
+    assert await post_telegram(webhook_bot, update) == 200
     changed = await telegram_api.wait_for(
         lambda s: (
-            _to(2003)(s) and s is not greeting and s["text"] == texts.get("th", "language.changed")
+            sent_to(2003)(s)
+            and s is not greeting
+            and s["text"] == texts.get("th", "language.changed")
         )
     )
     assert changed
@@ -150,8 +143,8 @@ async def test_stickers_get_a_polite_reply(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
 ) -> None:
     update = telegram_api.sticker_update(2004, language_code="th")
-    assert await _post(webhook_bot, update) == 200
-    sent = await telegram_api.wait_for(_to(2004))
+    assert await post_telegram(webhook_bot, update) == 200
+    sent = await telegram_api.wait_for(sent_to(2004))
     assert sent["text"] == texts.get("th", "unsupported.sticker")
 
 
@@ -159,8 +152,8 @@ async def test_rate_limits_are_retried(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn
 ) -> None:
     telegram_api.rate_limit_next(1, retry_after=1, methods={"sendMessage"})
-    assert await _post(webhook_bot, telegram_api.text_update(2005, "hello")) == 200
-    sent = await telegram_api.wait_for(_to(2005), timeout=15)
+    assert await post_telegram(webhook_bot, telegram_api.text_update(2005, "hello")) == 200
+    sent = await telegram_api.wait_for(sent_to(2005), timeout=15)
     assert sent["text"]
     assert (
         len([c for c in telegram_api.calls_to("sendMessage") if str(c["chat_id"]) == "2005"]) >= 2
@@ -171,7 +164,7 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn
 ) -> None:
     telegram_api.blocked_chats.add(2006)
-    assert await _post(webhook_bot, telegram_api.text_update(2006, "hello")) == 200
+    assert await post_telegram(webhook_bot, telegram_api.text_update(2006, "hello")) == 200
     for _ in range(50):
         async with webhook_bot.core.db.session() as session:
             user = await session.scalar(select(User).where(User.external_id == "2006"))
@@ -180,7 +173,9 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
         await asyncio.sleep(0.1)
     assert user is not None and user.blocked and not user.active
     assert (
-        await _post(webhook_bot, telegram_api.my_chat_member_update(2006, "kicked", "member"))
+        await post_telegram(
+            webhook_bot, telegram_api.my_chat_member_update(2006, "kicked", "member")
+        )
         == 200
     )
 
@@ -190,12 +185,12 @@ async def test_group_chats_answer_only_when_addressed(
 ) -> None:
     group = -100500
     chatter = telegram_api.text_update(group, "what a nice day", chat_type="group")
-    assert await _post(webhook_bot, chatter) == 200
+    assert await post_telegram(webhook_bot, chatter) == 200
     await asyncio.sleep(0.5)
-    assert not [s for s in telegram_api.sent if _to(group)(s)]
+    assert not [s for s in telegram_api.sent if sent_to(group)(s)]
     asked = telegram_api.text_update(group, "@glm_test_bot what is LMEC?", chat_type="group")
-    assert await _post(webhook_bot, asked) == 200
-    assert (await telegram_api.wait_for(_to(group)))["text"]
+    assert await post_telegram(webhook_bot, asked) == 200
+    assert (await telegram_api.wait_for(sent_to(group)))["text"]
 
 
 async def test_long_replies_are_split_at_4096(
@@ -204,7 +199,7 @@ async def test_long_replies_are_split_at_4096(
     assert webhook_bot.telegram is not None
     paragraph = "ข้อความยาวมาก " * 100
     await webhook_bot.telegram.send("3001", [Reply("\n\n".join([paragraph] * 8))])
-    pieces = [s["text"] for s in telegram_api.sent if _to(3001)(s)]
+    pieces = [s["text"] for s in telegram_api.sent if sent_to(3001)(s)]
     assert len(pieces) >= 3 and all(len(p) <= 4096 for p in pieces)
     assert "".join(pieces).replace("\n", "").replace(" ", "") == (
         "\n\n".join([paragraph] * 8)
@@ -240,51 +235,36 @@ async def test_random_update_json_never_gets_a_500(
 
 
 async def test_talk_to_a_person_and_the_staff_reply_comes_back(
-    tmp_path: Path,
-    rasa_url: str,
-    telegram_api: TelegramStandIn,
-    line_api: LineStandIn,
-    texts: Catalog,
+    staff_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
 ) -> None:
-    staff_chat = -100777
-    settings = bot_settings(
-        tmp_path,
-        rasa_url,
-        telegram_api,
-        line_api,
-        telegram_staff_chat_id=staff_chat,
-        staff_ids=["telegram:4242"],
+    bot, user = staff_bot, 4001
+    asked = telegram_api.text_update(user, "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ")
+    assert await post_telegram(bot, asked) == 200
+    forwarded = await telegram_api.wait_for(sent_to(STAFF_CHAT))
+    assert "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ" in forwarded["text"]
+    told = await telegram_api.wait_for(sent_to(user))
+    assert told["text"] == texts.get("th", "human.forwarded")
+    answer = staff_reply(telegram_api, forwarded, "Hello! How can we help?")
+    assert await post_telegram(bot, answer) == 200
+    relayed = await telegram_api.wait_for(
+        lambda s: sent_to(user)(s) and "Hello! How can we help?" in s["text"]
     )
-    user = 4001
-    async for bot in start_bot(settings):
-        asked = telegram_api.text_update(user, "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ")
-        assert await _post(bot, asked) == 200
-        forwarded = await telegram_api.wait_for(_to(staff_chat))
-        assert "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ" in forwarded["text"]
-        told = await telegram_api.wait_for(_to(user))
-        assert told["text"] == texts.get("th", "human.forwarded")
-        answer = telegram_api.text_update(
-            staff_chat,
-            "Hello! How can we help?",
-            chat_type="supergroup",
-            user_id=4242,
-            reply_to=forwarded["result"]["message_id"],
-        )
-        assert await _post(bot, answer) == 200
-        relayed = await telegram_api.wait_for(
-            lambda s: _to(user)(s) and "Hello! How can we help?" in s["text"]
-        )
-        assert relayed["text"] == texts.get("th", "human.reply", text="Hello! How can we help?")
+    assert relayed["text"] == texts.get("th", "human.reply", text="Hello! How can we help?")
 
-        # Staff see the unanswered questions; others do not.
-        outsider = telegram_api.text_update(4002, "/unanswered")
-        assert await _post(bot, outsider) == 200
-        refused = await telegram_api.wait_for(_to(4002))
-        assert texts.get("en", "staff.unanswered.title") not in refused["text"]
-        assert await _post(bot, telegram_api.text_update(4242, "Who won the world cup?")) == 200
-        await telegram_api.wait_for(_to(4242))
-        assert await _post(bot, telegram_api.text_update(4242, "/unanswered")) == 200
-        listed = await telegram_api.wait_for(
-            lambda s: _to(4242)(s) and texts.get("en", "staff.unanswered.title") in s["text"]
+    # Staff see the unanswered questions; others do not.
+    outsider = telegram_api.text_update(4002, "/unanswered")
+    assert await post_telegram(bot, outsider) == 200
+    refused = await telegram_api.wait_for(sent_to(4002))
+    assert texts.get("en", "staff.unanswered.title") not in refused["text"]
+    assert (
+        await post_telegram(bot, telegram_api.text_update(STAFF_MEMBER, "Who won the world cup?"))
+        == 200
+    )
+    await telegram_api.wait_for(sent_to(STAFF_MEMBER))
+    assert await post_telegram(bot, telegram_api.text_update(STAFF_MEMBER, "/unanswered")) == 200
+    listed = await telegram_api.wait_for(
+        lambda s: (
+            sent_to(STAFF_MEMBER)(s) and texts.get("en", "staff.unanswered.title") in s["text"]
         )
-        assert "Who won the world cup?" in listed["text"]
+    )
+    assert "Who won the world cup?" in listed["text"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from actions.base import Action, Context
 from actions.menu import menu_buttons
-from bot.messages import Reply
+from bot.core.messages import Reply
 
 
 async def out_of_scope(ctx: Context) -> list[Reply]:

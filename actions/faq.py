@@ -6,23 +6,8 @@ from actions.base import Action, Context
 from actions.handoff import contact_line
 from actions.knowledge import TOPICS
 from actions.menu import menu_buttons
-from bot.messages import Button, Reply
-
-# Label of the follow-up button of each topic.
-TOPIC_LABELS = {
-    "initiative_overview": "btn.overview",
-    "lmec_about": "btn.lmec",
-    "member_countries": "btn.countries",
-    "priority_areas": "btn.priorities",
-    "climate_action": "btn.climate",
-    "biodiversity": "btn.biodiversity",
-    "pollution_control": "btn.pollution",
-    "knowledge_platform": "btn.platform",
-    "youth_participation": "btn.youth",
-    "funding": "btn.funding",
-    "demo_projects": "btn.projects",
-    "contact": "btn.contact",
-}
+from bot.core.messages import Reply
+from bot.core.payloads import Human, Topic
 
 
 async def answer(ctx: Context, intent: str) -> list[Reply]:
@@ -36,12 +21,10 @@ async def answer(ctx: Context, intent: str) -> list[Reply]:
     if entry.is_silent_on(country):
         name = ctx.t(f"country.{country}")  # the seeds say nothing on this for the country
         text = f"{ctx.t('faq.no_country_detail', country=name)}\n\n{text}"
-    buttons = tuple(
-        Button(ctx.t(TOPIC_LABELS[r]), f"intent:{r}") for r in entry.related if r in TOPIC_LABELS
-    )
+    buttons = tuple(ctx.button(TOPICS[r], Topic(r)) for r in entry.related)
     if intent == "contact":
-        buttons = (*buttons, ctx.button("btn.human", "human"))
-    return [Reply(text, (*buttons, ctx.button("btn.menu", "intent:help")))]
+        buttons = (*buttons, ctx.button("btn.human", Human()))
+    return [Reply(text, (*buttons, ctx.button("btn.menu", Topic("help"))))]
 
 
 def _answer_for(intent: str) -> Action:

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from bot.i18n import LANGUAGES, NATIVE_NAMES
+from bot.core.i18n import LANGUAGES, NATIVE_NAMES
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
 # The six countries, with the stem the English answers name each by ("China", "Chinese").
@@ -20,21 +20,22 @@ COUNTRIES = {
     "TH": "Thai",
     "VN": "Viet",
 }
-# The question intents answered from knowledge (DESIGN.md), one file each.
-TOPICS = (
-    "initiative_overview",
-    "lmec_about",
-    "member_countries",
-    "priority_areas",
-    "climate_action",
-    "biodiversity",
-    "pollution_control",
-    "knowledge_platform",
-    "youth_participation",
-    "funding",
-    "demo_projects",
-    "contact",
-)
+# The question intents answered from knowledge (DESIGN.md), one file each, with the text key
+# of the label of a button that leads to each.
+TOPICS = {
+    "initiative_overview": "btn.overview",
+    "lmec_about": "btn.lmec",
+    "member_countries": "btn.countries",
+    "priority_areas": "btn.priorities",
+    "climate_action": "btn.climate",
+    "biodiversity": "btn.biodiversity",
+    "pollution_control": "btn.pollution",
+    "knowledge_platform": "btn.platform",
+    "youth_participation": "btn.youth",
+    "funding": "btn.funding",
+    "demo_projects": "btn.projects",
+    "contact": "btn.contact",
+}
 
 
 class KnowledgeError(ValueError):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from actions.base import Action, Context
-from bot.i18n import LANGUAGES, NATIVE_NAMES
-from bot.messages import Button, Reply
+from bot.core.i18n import LANGUAGES, NATIVE_NAMES
+from bot.core.messages import Button, Reply
+from bot.core.payloads import Language
 
 
 async def change_language(ctx: Context) -> list[Reply]:
     """Offer each language by its own name."""
-    buttons = tuple(Button(NATIVE_NAMES[lang], f"lang:{lang}") for lang in LANGUAGES)
+    buttons = tuple(Button(NATIVE_NAMES[lang], Language(lang).pack()) for lang in LANGUAGES)
     return [Reply(ctx.t("language.choose"), buttons, columns=2)]
 
 

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from actions.base import Action, Context
-from bot.messages import Button, Reply
+from bot.core.messages import Button, Reply
+from bot.core.payloads import Human, Payload, Topic
 
 # The topics of the main menu: (text key of the label, payload).
-MENU = (
-    ("btn.overview", "intent:initiative_overview"),
-    ("btn.youth", "intent:youth_participation"),
-    ("btn.events", "intent:list_events"),
-    ("btn.feedback", "intent:give_feedback"),
-    ("btn.contact", "intent:contact"),
-    ("btn.human", "human"),
-    ("btn.language", "intent:change_language"),
-    ("btn.privacy", "intent:delete_my_data"),
+MENU: tuple[tuple[str, Payload], ...] = (
+    ("btn.overview", Topic("initiative_overview")),
+    ("btn.youth", Topic("youth_participation")),
+    ("btn.events", Topic("list_events")),
+    ("btn.feedback", Topic("give_feedback")),
+    ("btn.contact", Topic("contact")),
+    ("btn.human", Human()),
+    ("btn.language", Topic("change_language")),
+    ("btn.privacy", Topic("delete_my_data")),
 )
 
 
 def menu_buttons(ctx: Context) -> tuple[Button, ...]:
-    return tuple(ctx.button(key, data) for key, data in MENU)
+    return tuple(ctx.button(key, payload) for key, payload in MENU)
 
 
 def _name(ctx: Context) -> str:
@@ -42,7 +43,7 @@ async def goodbye(ctx: Context) -> list[Reply]:
 
 
 async def thanks(ctx: Context) -> list[Reply]:
-    return [Reply(ctx.t("thanks"), (ctx.button("btn.menu", "intent:help"),))]
+    return [Reply(ctx.t("thanks"), (ctx.button("btn.menu", Topic("help")),))]
 
 
 async def coming_soon(ctx: Context) -> list[Reply]:

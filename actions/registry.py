@@ -1,9 +1,10 @@
-"""Every action by intent, and every button payload handler, gathered in one place."""
+"""Every action by intent, every flow, and the staff commands, gathered in one place."""
 
 from __future__ import annotations
 
 from actions import fallback, faq, handoff, language, menu, privacy, staff
 from actions.base import Action
+from actions.flows import Flow
 
 INTENT_ACTIONS: dict[str, Action] = {
     **menu.ACTIONS,
@@ -12,6 +13,8 @@ INTENT_ACTIONS: dict[str, Action] = {
     **privacy.ACTIONS,
     **fallback.ACTIONS,
 }
-BUTTON_ACTIONS: dict[str, Action] = {**privacy.BUTTONS, **handoff.BUTTONS}
+FLOWS: dict[str, Flow] = {flow.name: flow for flow in (*privacy.FLOWS, *handoff.FLOWS)}
 # Commands only staff may use.
 STAFF_COMMANDS: dict[str, Action] = staff.COMMANDS
+# What to record once a delivery of a kind has been sent.
+ON_SENT = handoff.ON_SENT

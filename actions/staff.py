@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from actions.base import Action, Context
-from bot.messages import Reply
+from bot.core.messages import Reply
 from bot.storage import repo
 
 

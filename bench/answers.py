@@ -22,9 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.knowledge import TOPICS, Knowledge  # noqa: E402
+from bot.core.i18n import Catalog  # noqa: E402
+from bot.core.messages import Incoming, Kind  # noqa: E402
+from bot.core.ports import SystemClock  # noqa: E402
 from bot.dispatcher import Dispatcher  # noqa: E402
-from bot.i18n import Catalog  # noqa: E402
-from bot.messages import Incoming, Kind  # noqa: E402
 from bot.storage.database import Database  # noqa: E402
 from nlu.client import NluClient  # noqa: E402
 from nlu.evaluate import read_examples  # noqa: E402
@@ -126,7 +127,9 @@ async def run(rasa_url: str, show_misses: bool) -> None:
         nlu = NluClient(rasa_url)
         knowledge, texts = Knowledge.load(), Catalog.load()
         try:
-            results = await answer_all(Dispatcher(db, nlu, texts, knowledge), knowledge, texts)
+            results = await answer_all(
+                Dispatcher(db, nlu, texts, knowledge, SystemClock()), knowledge, texts
+            )
         finally:
             await nlu.aclose()
             await db.dispose()

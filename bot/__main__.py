@@ -1,15 +1,14 @@
-"""`python -m bot run` (console, Telegram and/or LINE) and `python -m bot chat`."""
+"""`python -m bot`: run (console, Telegram and/or LINE), chat, and the staff's command lines."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 
-from bot.app import running_core
-from bot.console import chat
-from bot.settings import Settings, load_settings
+from bot.core.settings import Settings, load_settings
 
 
 def configure_logging(level: str) -> None:
@@ -21,26 +20,63 @@ def configure_logging(level: str) -> None:
     # httpx logs request URLs, and Telegram's hold the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-
-
-async def run_console(settings: Settings) -> None:
-    if settings.rasa_url is None:
-        print(
-            "Starting the NLU server (the first run trains the model: a few minutes)...",
-            file=sys.stderr,
-        )
-    async with running_core(settings) as core:
-        await chat(core.dispatcher)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 async def run(settings: Settings) -> None:
     """Console chat when no channel is configured; otherwise serve the channels."""
     if not (settings.telegram_enabled or settings.line_enabled):
-        await run_console(settings)
+        await chat(settings)
         return
     from bot.server import serve
 
     await serve(settings)
+
+
+async def chat(settings: Settings) -> None:
+    from bot.app import run_console
+
+    if settings.rasa_url is None:
+        print(
+            "Starting the NLU server (the first run trains the model: a few minutes)...",
+            file=sys.stderr,
+        )
+    await run_console(settings)
+
+
+async def deliveries(
+    settings: Settings, status: str | None, kind: str | None, as_json: bool
+) -> int:
+    """The outbox, newest first: one line (or one JSON object) per delivery."""
+    from bot.storage import outbox
+    from bot.storage.database import Database
+
+    db = Database(settings.database_url)
+    try:
+        await db.migrate()
+        async with db.session() as session:
+            rows = await outbox.listing(session, status=status, kind=kind)
+    finally:
+        await db.dispose()
+    for row in rows:
+        due = row.due_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        item = {
+            "id": row.id,
+            "kind": row.kind,
+            "user": row.user_id,
+            "channel": row.channel,
+            "due_at": due,
+            "status": row.status,
+            "attempts": row.attempts,
+        }
+        if as_json:
+            print(json.dumps(item, ensure_ascii=False))
+        else:
+            print(
+                f"{row.id:>7}  {row.kind:<12} {row.channel:<9} {row.chat_id:<20} {due}  "
+                f"{row.status:<9} {row.attempts}"
+            )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,11 +87,17 @@ def main(argv: list[str] | None = None) -> int:
     unanswered = commands.add_parser("unanswered", help="most frequent unanswered questions")
     unanswered.add_argument("--limit", type=int, default=20)
     unanswered.add_argument("--export", metavar="FILE", help="write them as Rasa NLU data to label")
+    listing = commands.add_parser("deliveries", help="the outbox: what the bot sends and sent")
+    listing.add_argument(
+        "--status", help="pending, sending, sent, failed, blocked, cancelled, unknown"
+    )
+    listing.add_argument("--kind", help="reply, handoff, staff_answer, reminder, broadcast, …")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
     commands.add_parser("knowledge-doc", help="regenerate docs/knowledge.md from data/knowledge")
     args = parser.parse_args(argv)
     if args.command == "knowledge-doc":
         from actions.knowledge import Knowledge, render_markdown
-        from bot.settings import ROOT
+        from bot.core.settings import ROOT
 
         (ROOT / "docs" / "knowledge.md").write_text(
             render_markdown(Knowledge.load()), encoding="utf-8"
@@ -63,11 +105,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = load_settings()
     console = args.command == "chat" or not (settings.telegram_enabled or settings.line_enabled)
-    configure_logging("WARNING" if console else settings.log_level)
+    configure_logging("WARNING" if console or args.command not in ("run",) else settings.log_level)
     if args.command == "chat":
-        asyncio.run(run_console(settings))
+        asyncio.run(chat(settings))
     elif args.command == "run":
         asyncio.run(run(settings))
+    elif args.command == "deliveries":
+        return asyncio.run(deliveries(settings, args.status, args.kind, args.json))
     else:
         from bot.staff import unanswered_cli
 

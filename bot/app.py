@@ -1,64 +1,203 @@
-"""The bot's parts, built from settings and started and stopped together."""
+"""The composition root: every part of the bot, built bottom-up from settings, started and
+stopped together. Nothing is attached to a part after it is built.
+
+    storage → NLU → senders (Telegram, LINE, console) → outbox worker → dispatcher → receivers
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import TextIO
+
+from linebot.v3.webhook import WebhookParser
 
 from actions.base import StaffDesk
 from actions.knowledge import Knowledge
+from actions.registry import ON_SENT
+from bot.channels import line as line_channel
+from bot.channels import telegram as telegram_channel
+from bot.console import CHANNEL as CONSOLE
+from bot.console import ConsoleSender
+from bot.core.i18n import Catalog
+from bot.core.ports import Clock, Sender, SystemClock
+from bot.core.settings import Settings
 from bot.dispatcher import Dispatcher
-from bot.i18n import Catalog
-from bot.settings import Settings
 from bot.storage.database import Database
 from nlu.client import NluClient
 from nlu.server import LocalRasaServer
+from scheduler.delivery import DeliveryConfig, DeliveryWorker
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass
-class Core:
-    """Storage, NLU and the dispatcher: what every channel shares."""
+class App:
+    """The running bot's parts, for the server, the console and tests."""
 
     settings: Settings
     db: Database
     nlu: NluClient
+    worker: DeliveryWorker
     dispatcher: Dispatcher
-    rasa_server: LocalRasaServer | None = None
+    telegram: telegram_channel.TelegramReceiver | None = None
+    line: line_channel.LineReceiver | None = None
+    console: ConsoleSender | None = None
+
+
+def staff_desk(settings: Settings) -> StaffDesk:
+    chat = settings.telegram_staff_chat_id
+    return StaffDesk(
+        channel="telegram" if chat is not None else None,
+        chat_id=str(chat) if chat is not None else None,
+        members=frozenset(settings.staff_ids),
+    )
+
+
+def delivery_config(settings: Settings) -> DeliveryConfig:
+    return DeliveryConfig(
+        budgets={
+            "telegram": settings.telegram_bulk_rate,
+            "line": settings.line_bulk_rate,
+            CONSOLE: 100.0,
+        },
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        tick_seconds=settings.delivery_tick_seconds,
+    )
 
 
 @asynccontextmanager
-async def running_core(
-    settings: Settings, *, staff_desk: StaffDesk | None = None
-) -> AsyncIterator[Core]:
-    """Migrate the database, reach (or start) Rasa, build the dispatcher; clean up after."""
-    db = Database(settings.database_url)
-    await db.migrate()
-    server = None
-    url = settings.rasa_url
-    if url is None:
-        server = LocalRasaServer()
-        logger.info("starting a local Rasa server (first run trains the model)")
-        url = await asyncio.to_thread(server.start)
-    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-    nlu = NluClient(url, token=token)
-    dispatcher = Dispatcher(
-        db,
-        nlu,
-        Catalog.load(),
-        Knowledge.load(),
-        staff_desk=staff_desk,
-        default_language=settings.default_language,
-        staff_ids=frozenset(settings.staff_ids),
-    )
-    try:
-        yield Core(settings, db, nlu, dispatcher, server)
-    finally:
-        await nlu.aclose()
-        await db.dispose()
-        if server is not None:
-            await asyncio.to_thread(server.stop)
+async def running_app(
+    settings: Settings,
+    *,
+    console: TextIO | None = None,
+    clock: Clock | None = None,
+) -> AsyncIterator[App]:
+    """Build and start everything the settings ask for; stop it all in reverse order.
+
+    console: a stream to chat on (the console channel); Telegram and LINE when configured.
+    """
+    clock = clock or SystemClock()
+    async with AsyncExitStack() as stack:
+        db = Database(settings.database_url)
+        stack.push_async_callback(db.dispose)
+        await db.migrate()
+
+        url = settings.rasa_url
+        if url is None:
+            server = LocalRasaServer()
+            logger.info("starting a local Rasa server (first run trains the model)")
+            url = await asyncio.to_thread(server.start)
+            stack.push_async_callback(asyncio.to_thread, server.stop)
+        token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+        nlu = NluClient(url, token=token)
+        stack.push_async_callback(nlu.aclose)
+        texts, knowledge = Catalog.load(), Knowledge.load()
+
+        senders: dict[str, Sender] = {}
+        bulk_senders: dict[str, Sender] = {}
+        application = None
+        if settings.telegram_enabled:
+            assert settings.telegram_token is not None
+            bot_token = settings.telegram_token.get_secret_value()
+            application = telegram_channel.build_application(
+                bot_token,
+                base_url=settings.telegram_base_url,
+                polling=settings.telegram_webhook_url is None,
+                max_rate=settings.telegram_max_rate,
+            )
+            await application.initialize()
+            stack.push_async_callback(application.shutdown)
+            bulk_bot = telegram_channel.build_bulk_bot(
+                bot_token, base_url=settings.telegram_base_url
+            )
+            await bulk_bot.initialize()
+            stack.push_async_callback(bulk_bot.shutdown)
+            senders["telegram"] = telegram_channel.TelegramSender(application.bot)
+            bulk_senders["telegram"] = telegram_channel.TelegramSender(bulk_bot)
+        line_api = None
+        if settings.line_enabled:
+            assert settings.line_channel_access_token is not None
+            client, line_api = line_channel.build_api(
+                settings.line_channel_access_token.get_secret_value(), settings.line_api_host
+            )
+            stack.push_async_callback(client.close)
+            senders["line"] = line_channel.LineSender(line_api)
+        console_sender = None
+        if console is not None:
+            console_sender = ConsoleSender(console)
+            senders[CONSOLE] = console_sender
+
+        worker = DeliveryWorker(
+            db,
+            senders,
+            clock,
+            delivery_config(settings),
+            on_sent=ON_SENT,
+            bulk_senders=bulk_senders,
+        )
+        dispatcher = Dispatcher(
+            db,
+            nlu,
+            texts,
+            knowledge,
+            clock,
+            worker,
+            staff=staff_desk(settings),
+            default_language=settings.default_language,
+        )
+        app = App(settings, db, nlu, worker, dispatcher, console=console_sender)
+        if application is not None:
+            app.telegram = telegram_channel.TelegramReceiver(
+                application, dispatcher, db, staff_chat_id=settings.telegram_staff_chat_id
+            )
+        if line_api is not None:
+            assert settings.line_channel_secret is not None
+            parser = WebhookParser(settings.line_channel_secret.get_secret_value())
+            app.line = line_channel.LineReceiver(parser, line_api, dispatcher, db)
+
+        await worker.start()
+        stack.push_async_callback(worker.stop, settings.shutdown_grace_seconds)
+        if application is not None:
+            await _start_telegram(application, settings, texts)
+            stack.push_async_callback(_stop_telegram, application)
+        yield app
+
+
+async def _start_telegram(
+    application: telegram_channel.TelegramApp, settings: Settings, texts: Catalog
+) -> None:
+    await telegram_channel.register_commands(application.bot, texts)
+    if settings.telegram_webhook_url is None:
+        await application.bot.delete_webhook()
+        assert application.updater is not None
+        await application.updater.start_polling(allowed_updates=telegram_channel.ALLOWED_UPDATES)
+    else:
+        secret = settings.telegram_secret_token
+        await application.bot.set_webhook(
+            settings.telegram_webhook_url,
+            allowed_updates=telegram_channel.ALLOWED_UPDATES,
+            secret_token=secret.get_secret_value() if secret else None,
+        )
+    await application.start()
+
+
+async def _stop_telegram(application: telegram_channel.TelegramApp) -> None:
+    """Stop taking updates (polling) and finish the ones being handled."""
+    if application.updater and application.updater.running:
+        await application.updater.stop()
+    await application.stop()
+
+
+async def run_console(settings: Settings, stdin: TextIO = sys.stdin) -> None:
+    """A console chat on the bot's dispatcher and outbox (Telegram and LINE too if configured)."""
+    from bot.console import chat
+
+    async with running_app(settings, console=sys.stdout) as app:
+        assert app.console is not None
+        await chat(app.dispatcher, app.worker, app.console, stdin)

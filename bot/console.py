@@ -1,4 +1,4 @@
-"""Console chat: the same dispatcher as Telegram and LINE, in a terminal or a pipe."""
+"""Console chat: the same dispatcher and outbox as Telegram and LINE, in a terminal or a pipe."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ import asyncio
 import sys
 from typing import TextIO
 
+from bot.core.messages import Button, Incoming, Kind, Reply
+from bot.core.ports import Recipient
 from bot.dispatcher import Dispatcher
-from bot.messages import Button, Incoming, Kind, Reply
+from scheduler.delivery import DeliveryWorker
 
 CHANNEL = "console"
 
@@ -18,21 +20,43 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     buttons: list[Button] = []
     for reply in replies:
         lines.append(reply.text)
+        if reply.document_url:
+            lines.append(f"📎 {reply.document_url}")
         for button in reply.buttons:
             buttons.append(button)
             lines.append(f"  [{len(buttons)}] {button.label}")
     return "\n".join(lines), buttons
 
 
+class ConsoleSender:
+    """Prints deliveries to the console; remembers the buttons shown last."""
+
+    max_recipients = 1
+
+    def __init__(self, stdout: TextIO = sys.stdout) -> None:
+        self.stdout = stdout
+        self.buttons: list[Button] = []
+
+    async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
+        shown, self.buttons = render(replies)
+        print(shown, file=self.stdout, flush=True)
+        return []
+
+    async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
+        for chat_id in chat_ids:
+            await self.send(Recipient(chat_id), replies, retry_key=retry_key)
+
+
 async def chat(
     dispatcher: Dispatcher,
+    worker: DeliveryWorker,
+    sender: ConsoleSender,
     stdin: TextIO = sys.stdin,
-    stdout: TextIO = sys.stdout,
     user_id: str = "console-user",
 ) -> None:
     """Read messages line by line and print the replies; a number presses a shown button."""
     interactive = stdin.isatty()
-    buttons: list[Button] = []
+    stdout = sender.stdout
     if interactive:
         print(
             "Green Lancang-Mekong assistant — type a message, a number to press a button,"
@@ -47,14 +71,14 @@ async def chat(
             break
         text = line.rstrip("\n")
         choice = text.strip()
+        buttons = sender.buttons
         if choice.isdigit() and 1 <= int(choice) <= len(buttons):
             incoming = Incoming(
                 CHANNEL, user_id, user_id, Kind.BUTTON, data=buttons[int(choice) - 1].data
             )
         else:
             incoming = Incoming(CHANNEL, user_id, user_id, Kind.TEXT, text=text)
-        outcome = await dispatcher.handle(incoming)
-        shown, buttons = render(outcome.replies)
-        print(shown, file=stdout, flush=True)
+        await dispatcher.handle(incoming)
+        await worker.flush(CHANNEL, user_id)
         if not interactive:
             print(file=stdout, flush=True)

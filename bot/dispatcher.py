@@ -10,18 +10,34 @@ import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions import flows
 from actions.base import Action, Context, StaffDesk
-from actions.handoff import talk_to_person, wants_person
+from actions.handoff import answer_from_staff, talk_to_person, wants_person
 from actions.knowledge import Knowledge
 from actions.language import set_language
-from actions.menu import greet, menu_buttons
-from actions.registry import BUTTON_ACTIONS, INTENT_ACTIONS, STAFF_COMMANDS
-from bot.channels import Sender
-from bot.i18n import LANGUAGES, Catalog
-from bot.messages import COMMANDS, Incoming, Kind, Reply
-from bot.storage import repo
+from actions.menu import greet, help_, menu_buttons
+from actions.registry import FLOWS, INTENT_ACTIONS, STAFF_COMMANDS
+from bot.core.i18n import LANGUAGES, Catalog
+from bot.core.messages import COMMANDS, Incoming, Kind, Reply
+from bot.core.payloads import (
+    Cancel,
+    FlowResume,
+    FlowStep,
+    Human,
+    Language,
+    Payload,
+    PayloadError,
+    Topic,
+    unpack,
+)
+from bot.core.ports import Clock
+from bot.storage import outbox, repo
 from bot.storage.database import Database
 from bot.storage.models import User
 from nlu.client import NluClient, NluUnavailable
@@ -38,6 +54,8 @@ LANGUAGE_MIN_LETTERS = 4
 # Messages longer than this are answered with a note that only the beginning was read.
 LONG_MESSAGE = 2000
 UNANSWERED_INTENTS = frozenset({"out_of_scope", "nlu_fallback"})
+# A LINE reply token is valid for about a minute after the event.
+REPLY_TOKEN_TTL = timedelta(seconds=50)
 _UNSUPPORTED = {
     Kind.STICKER: "unsupported.sticker",
     Kind.PHOTO: "unsupported.photo",
@@ -50,11 +68,19 @@ _UNSUPPORTED = {
 
 @dataclass(frozen=True)
 class Outcome:
-    """The replies to send, and the language they are in."""
+    """The replies written to the outbox, and the language they are in."""
 
     replies: list[Reply]
     lang: str
     duplicate: bool = False
+    # Chats with deliveries on the reply lane from this message (its own chat first).
+    touched: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+
+class ReplySender(Protocol):
+    """Sends a chat's pending replies after the commit (scheduler.delivery.DeliveryWorker)."""
+
+    def kick(self, channel: str, chat_id: str) -> None: ...
 
 
 def resolve_language(
@@ -89,7 +115,11 @@ def resolve_language(
 
 
 class Dispatcher:
-    """Handles messages one user at a time, in order; never raises for a user's message."""
+    """Handles messages one user at a time, in order; never raises for a user's message.
+
+    In one transaction per message: claim the update, run the action, write the replies to the
+    outbox. After the commit the replies are sent (by `replies`, the outbox worker).
+    """
 
     def __init__(
         self,
@@ -97,20 +127,20 @@ class Dispatcher:
         nlu: NluClient,
         texts: Catalog,
         knowledge: Knowledge,
+        clock: Clock,
+        replies: ReplySender | None = None,
         *,
-        staff_desk: StaffDesk | None = None,
+        staff: StaffDesk | None = None,
         default_language: str = "en",
-        staff_ids: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
         self.nlu = nlu
         self.texts = texts
         self.knowledge = knowledge
-        self.staff_desk = staff_desk
+        self.clock = clock
+        self.replies = replies
+        self.staff = staff or StaffDesk()
         self.default_language = default_language
-        self.staff_ids = staff_ids  # "channel:user id" of staff members
-        # How to reach a chat of each channel outside a reply (staff answers, later broadcasts).
-        self.senders: dict[str, Sender] = {}
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
 
@@ -128,21 +158,59 @@ class Dispatcher:
                 self._locks.pop(key, None)
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        """The replies to one incoming message (empty for a redelivered update)."""
+        """Handle one incoming message; its replies are in the outbox when this returns."""
         async with self._user_turn((incoming.channel, incoming.user_id)):
             try:
-                return await self._handle(incoming)
+                outcome = await self._handle(incoming)
             except Exception:
                 logger.exception(
                     "failed to handle a %s message on %s", incoming.kind, incoming.channel
                 )
-                lang = (incoming.language_hint or "")[:2]
-                lang = lang if lang in LANGUAGES else self.default_language
-                return Outcome([Reply(self.texts.get(lang, "error"))], lang)
+                outcome = await self._apologise(incoming)
+        if self.replies is not None:
+            for channel, chat_id in outcome.touched:
+                self.replies.kick(channel, chat_id)
+        return outcome
+
+    async def _apologise(self, incoming: Incoming) -> Outcome:
+        """The generic error reply, queued in a transaction of its own."""
+        lang = (incoming.language_hint or "")[:2]
+        lang = lang if lang in LANGUAGES else self.default_language
+        replies = [Reply(self.texts.get(lang, "error"))]
+        try:
+            async with self.db.session() as session:
+                await self._queue_replies(session, incoming, replies, None)
+        except Exception:
+            logger.exception("could not queue the error reply")
+            return Outcome(replies, lang)
+        return Outcome(replies, lang, touched=((incoming.channel, incoming.chat_id),))
+
+    async def _queue_replies(
+        self, session: AsyncSession, incoming: Incoming, replies: list[Reply], user_id: int | None
+    ) -> int | None:
+        now = self.clock.now()
+        token = incoming.reply_token
+        return await outbox.add(
+            session,
+            kind="reply",
+            lane=outbox.REPLY,
+            channel=incoming.channel,
+            chat_id=incoming.chat_id,
+            replies=replies,
+            due_at=now,
+            user_id=user_id,
+            reply_token=token,
+            reply_until=now + REPLY_TOKEN_TTL if token else None,
+        )
 
     async def _understand(self, incoming: Incoming) -> tuple[Understanding | None, bool]:
         """What the text means, and whether the NLU could not be reached (language only)."""
-        if incoming.kind is not Kind.TEXT or not incoming.text.strip() or incoming.command():
+        if (
+            incoming.kind is not Kind.TEXT
+            or not incoming.text.strip()
+            or incoming.command()
+            or self.staff.is_staff_chat(incoming)
+        ):
             return None, False
         try:
             return await understand(self.nlu, incoming.text), False
@@ -161,8 +229,7 @@ class Dispatcher:
             user, _ = await repo.get_or_create_user(
                 session, incoming.channel, incoming.user_id, incoming.chat_id
             )
-            if user.blocked:
-                user.blocked, user.active = False, True
+            user.blocked = False  # they wrote to us
             lang = resolve_language(
                 user, understanding, incoming.language_hint, self.default_language
             )
@@ -178,36 +245,116 @@ class Dispatcher:
                 incoming,
                 self.texts,
                 self.knowledge,
+                self.clock,
+                self.staff,
                 understanding,
-                self.staff_desk,
             )
             replies = await self._act(ctx, understanding, nlu_down)
-            if incoming.kind is Kind.TEXT and ctx.user in session:
-                intent = understanding.parse.intent if understanding else None
+            present = not ctx.deleted
+            delivery_id = None
+            if replies:
+                delivery_id = await self._queue_replies(
+                    session, incoming, replies, user.id if present else None
+                )
+            if incoming.kind is Kind.TEXT and present and not self.staff.is_staff_chat(incoming):
                 await repo.log_message(
                     session,
                     user,
                     understanding.text if understanding else incoming.text,
                     language=ctx.lang,
-                    intent=intent,
+                    intent=understanding.parse.intent if understanding else None,
                     confidence=understanding.parse.confidence if understanding else None,
                     answered=not ctx.unanswered and not nlu_down,
+                    delivery_id=delivery_id,
                 )
-            return Outcome(replies, ctx.lang)
+            own = ((incoming.channel, incoming.chat_id),) if replies else ()
+            others = tuple(chat for chat in ctx.touched if chat not in own)
+            return Outcome(replies, ctx.lang, touched=own + others)
 
     async def _act(
         self, ctx: Context, understanding: Understanding | None, nlu_down: bool
     ) -> list[Reply]:
+        """Route in one order: escapes → the active flow → a button payload → the intent."""
         incoming = ctx.incoming
+        if self.staff.is_staff_chat(incoming):
+            return await self._staff_chat(ctx)
         command = incoming.command()
+        if command in STAFF_COMMANDS:
+            if not self.staff.is_member(incoming):
+                logger.warning(
+                    "refused /%s from %s:%s, who is not staff",
+                    command,
+                    incoming.channel,
+                    incoming.user_id,
+                )
+                return [Reply(ctx.t("fallback"), menu_buttons(ctx))]
+            return await STAFF_COMMANDS[command](ctx)
+        payload: Payload | None = None
+        if incoming.kind is Kind.BUTTON or (command is not None and command in COMMANDS):
+            try:
+                payload = unpack(
+                    incoming.data if incoming.kind is Kind.BUTTON else COMMANDS[command or ""]
+                )
+            except PayloadError as error:
+                logger.info("refused a button payload: %s", error)
+                return [Reply(ctx.t("flow.expired"), menu_buttons(ctx))]
+        elif command is not None:
+            return [Reply(ctx.t("fallback"), menu_buttons(ctx))]
+        # 1. Escapes: always available, whatever flow is active.
         if incoming.kind is Kind.START or command == "start":
             return await greet(ctx)
-        if command in STAFF_COMMANDS and self._is_staff(incoming):
-            return await STAFF_COMMANDS[command](ctx)
-        if command is not None:
-            return await self._button(ctx, COMMANDS.get(command, "unknown"))
-        if incoming.kind is Kind.BUTTON:
-            return await self._button(ctx, incoming.data)
+        if isinstance(payload, Cancel):
+            had_flow = await repo.get_flow(ctx.session, ctx.user) is not None
+            await flows.end(ctx)
+            return [Reply(ctx.t("cancelled" if had_flow else "cancel.nothing"), menu_buttons(ctx))]
+        if isinstance(payload, Language):
+            return await set_language(ctx, payload.lang)
+        if isinstance(payload, Topic) and payload.intent == "help":
+            return await help_(ctx)
+        # 2. The active flow.
+        flow, handler = await flows.active(ctx, FLOWS)
+        if flow is not None and handler is None:
+            return [Reply(ctx.t("flow.ended"), menu_buttons(ctx))]
+        ctx.flow = flow
+        if isinstance(payload, FlowStep | FlowResume):
+            if flow is None or handler is None or payload.flow_id != flow.flow_id:
+                return [Reply(ctx.t("flow.expired"), menu_buttons(ctx))]
+            if isinstance(payload, FlowStep):
+                return await handler.on_choice(ctx, flow, payload.value)
+            if payload.choice == "go":
+                return await handler.prompt(ctx, flow)
+            await flows.end(ctx)
+            return [Reply(ctx.t("cancelled"), menu_buttons(ctx))]
+        if (
+            flow is not None
+            and handler is not None
+            and payload is None
+            and incoming.kind is Kind.TEXT
+        ):
+            answered = await handler.on_text(ctx, flow)
+            if answered is not None:
+                return answered
+        # 3. A button payload, 4. the intent's action; then the interrupted flow offers to go on.
+        replies = await self._answer(ctx, payload, understanding, nlu_down)
+        if flow is not None and ctx.flow is not None and ctx.flow.flow_id == flow.flow_id:
+            replies.append(flows.offer_to_resume(ctx))
+        return replies
+
+    async def _answer(
+        self,
+        ctx: Context,
+        payload: Payload | None,
+        understanding: Understanding | None,
+        nlu_down: bool,
+    ) -> list[Reply]:
+        incoming = ctx.incoming
+        if isinstance(payload, Human):
+            return await talk_to_person(ctx)
+        if isinstance(payload, Topic):
+            chosen = INTENT_ACTIONS.get(payload.intent)
+            if chosen is None:
+                return [Reply(ctx.t("flow.expired"), menu_buttons(ctx))]
+            return await chosen(ctx)
         if incoming.kind in _UNSUPPORTED:
             return [Reply(ctx.t(_UNSUPPORTED[incoming.kind]), menu_buttons(ctx))]
         if nlu_down:
@@ -225,16 +372,9 @@ class Dispatcher:
             replies.insert(0, Reply(ctx.t("too_long")))
         return replies
 
-    def _is_staff(self, incoming: Incoming) -> bool:
-        return f"{incoming.channel}:{incoming.user_id}" in self.staff_ids
-
-    async def _button(self, ctx: Context, data: str) -> list[Reply]:
-        kind, _, value = data.partition(":")
-        if kind == "lang":
-            return await set_language(ctx, value)
-        if kind == "intent" and value in INTENT_ACTIONS:
-            return await INTENT_ACTIONS[value](ctx)
-        if data in BUTTON_ACTIONS:
-            return await BUTTON_ACTIONS[data](ctx)
-        logger.info("unknown button payload %r", data[:64])
-        return [Reply(ctx.t("fallback"), menu_buttons(ctx))]
+    async def _staff_chat(self, ctx: Context) -> list[Reply]:
+        """The staff chat: staff commands, and staff replies to forwarded questions."""
+        command = ctx.incoming.command()
+        if command in STAFF_COMMANDS and self.staff.is_member(ctx.incoming):
+            return await STAFF_COMMANDS[command](ctx)
+        return await answer_from_staff(ctx)

@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from actions.staff import format_unanswered
-from bot.i18n import Catalog
-from bot.settings import Settings
+from bot.core.i18n import Catalog
+from bot.core.settings import Settings
 from bot.storage import repo
 from bot.storage.database import Database
 

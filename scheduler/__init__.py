@@ -1,0 +1,1 @@
+"""What the bot does on its own: the outbox worker and its ticks (APScheduler, in memory)."""

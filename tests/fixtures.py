@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from actions.knowledge import Knowledge
+from bot.core.i18n import Catalog
+from bot.core.ports import SystemClock
 from bot.dispatcher import Dispatcher
-from bot.i18n import Catalog
 from bot.storage.database import Database
 from nlu.client import NluClient
 from nlu.server import LocalRasaServer
@@ -106,4 +107,5 @@ async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
 def dispatcher(
     sqlite_db: Database, nlu: NluClient, texts: Catalog, knowledge: Knowledge
 ) -> Dispatcher:
-    return Dispatcher(sqlite_db, nlu, texts, knowledge)
+    """The dispatcher alone: its replies are written to the outbox, nothing sends them."""
+    return Dispatcher(sqlite_db, nlu, texts, knowledge, SystemClock())

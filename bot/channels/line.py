@@ -1,8 +1,12 @@
-"""LINE (line-bot-sdk v3, async): signed webhook, reply token when fresh, push otherwise."""
+"""LINE (line-bot-sdk v3, async): signed webhooks in, messages out.
+
+`LineReceiver` turns webhook events into `Incoming` (with the reply token) for the dispatcher;
+`LineSender` sends deliveries: by reply token while it is fresh, by push otherwise, and identical
+content to many people by multicast, always with the delivery's retry key (409 = sent before).
+"""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -14,6 +18,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
     ImageMessage,
+    MulticastRequest,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
@@ -37,8 +42,9 @@ from linebot.v3.webhooks import (
     VideoMessageContent,
 )
 
+from bot.core.messages import MAX_INCOMING_CHARS, Incoming, Kind, Reply, split_text
+from bot.core.ports import RateLimited, Recipient, SendFailed
 from bot.dispatcher import Dispatcher
-from bot.messages import Incoming, Kind, Reply, split_text
 from bot.storage import repo
 from bot.storage.database import Database
 
@@ -48,7 +54,8 @@ CHANNEL = "line"
 MAX_TEXT = 5000  # characters in one LINE text message
 MAX_MESSAGES = 5  # messages in one reply or push request
 MAX_QUICK_REPLIES = 13
-REPLY_TOKEN_SECONDS = 50  # a reply token is valid for about a minute
+MAX_MULTICAST = 500  # recipients in one multicast request
+REPLY_TOKEN_SECONDS = 50  # a reply token is valid for about a minute after its event
 
 
 class BadSignature(ValueError):
@@ -84,7 +91,10 @@ def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
         messages.append(
             ImageMessage(original_content_url=reply.image_url, preview_image_url=reply.image_url)
         )
-    pieces = split_text(reply.text, MAX_TEXT) or [""]
+    text = reply.text
+    if reply.document_url:  # LINE bots cannot send files: the link instead
+        text = f"{text}\n📎 {reply.document_url}".strip()
+    pieces = split_text(text, MAX_TEXT) or [""]
     quick_reply = None
     if reply.buttons:
         quick_reply = QuickReply(
@@ -103,32 +113,21 @@ def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
     return messages
 
 
-class LineChannel:
-    """Parses signed LINE webhooks for the dispatcher and sends its replies."""
+class LineReceiver:
+    """Parses signed LINE webhooks into `Incoming` for the dispatcher."""
 
     def __init__(
         self,
-        channel_secret: str,
-        access_token: str,
+        parser: WebhookParser,
+        api: AsyncMessagingApi,
         dispatcher: Dispatcher,
         db: Database,
-        *,
-        host: str | None = None,
     ) -> None:
-        self.parser = WebhookParser(channel_secret)
-        configuration = (
-            Configuration(host=host, access_token=access_token)
-            if host
-            else Configuration(access_token=access_token)
-        )
-        self.api_client = AsyncApiClient(configuration)
-        self.api = AsyncMessagingApi(self.api_client)
+        self.parser = parser
+        self.api = api
         self.dispatcher = dispatcher
         self.db = db
         self._profile_languages: dict[str, str | None] = {}
-
-    async def close(self) -> None:
-        await self.api_client.close()
 
     def parse(self, body: str, signature: str | None) -> list[Event]:
         """The events of a webhook body; BadSignature unless signed with the channel secret."""
@@ -159,13 +158,16 @@ class LineChannel:
         return self._profile_languages[user_id]
 
     def _incoming(self, event: Event, user_id: str, hint: str | None) -> Incoming | None:
-        base = {"update_id": event.webhook_event_id, "language_hint": hint}
+        redelivered = bool(event.delivery_context and event.delivery_context.is_redelivery)
+        stale = time.time() - event.timestamp / 1000 > REPLY_TOKEN_SECONDS
+        token = None if redelivered or stale else getattr(event, "reply_token", None)
+        base = {"update_id": event.webhook_event_id, "language_hint": hint, "reply_token": token}
         if isinstance(event, MessageEvent):
             kind = next(
                 (k for cls, k in _CONTENT_KINDS if isinstance(event.message, cls)), Kind.OTHER
             )
             text = event.message.text if isinstance(event.message, TextMessageContent) else ""
-            return Incoming(CHANNEL, user_id, user_id, kind, text=text, **base)
+            return Incoming(CHANNEL, user_id, user_id, kind, text=text[:MAX_INCOMING_CHARS], **base)
         if isinstance(event, PostbackEvent):
             return Incoming(
                 CHANNEL, user_id, user_id, Kind.BUTTON, data=event.postback.data, **base
@@ -184,43 +186,70 @@ class LineChannel:
                 await repo.set_blocked(session, CHANNEL, user_id, True)
             return
         incoming = self._incoming(event, user_id, await self._language_hint(user_id))
-        if incoming is None:
-            return
-        outcome = await self.dispatcher.handle(incoming)
-        if not outcome.replies:
-            return
-        token = getattr(event, "reply_token", None)
-        redelivered = bool(event.delivery_context and event.delivery_context.is_redelivery)
-        fresh = time.time() - event.timestamp / 1000 < REPLY_TOKEN_SECONDS
-        if token and fresh and not redelivered:
+        if incoming is not None:
+            await self.dispatcher.handle(incoming)
+
+
+def _chunk_key(retry_key: str, index: int) -> str:
+    """The retry key of the index-th request of one delivery (the first uses the key itself)."""
+    return retry_key if index == 0 else str(uuid.uuid5(uuid.UUID(retry_key), str(index)))
+
+
+def _failure(error: ApiException) -> SendFailed:
+    if error.status == 429:
+        return RateLimited("line: 429", 1.0)
+    permanent = error.status is not None and 400 <= error.status < 500
+    return SendFailed(f"line: {error.status} {error.reason}", permanent=permanent)
+
+
+class LineSender:
+    """Sends deliveries on LINE: reply token while fresh, push, multicast; retry keys kept."""
+
+    max_recipients = MAX_MULTICAST
+
+    def __init__(self, api: AsyncMessagingApi) -> None:
+        self.api = api
+
+    async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
+        messages = [m for r in replies for m in _to_line(r)]
+        if to.reply_token and len(messages) <= MAX_MESSAGES:
             try:
-                await self._reply(token, outcome.replies)
-                return
+                await self.api.reply_message(
+                    ReplyMessageRequest(reply_token=to.reply_token, messages=messages)
+                )
+                return []
             except ApiException as error:
                 logger.info("LINE reply failed (%s); pushing instead", error.status)
-        await self.send(user_id, outcome.replies)
-
-    async def _reply(self, token: str, replies: list[Reply]) -> None:
-        messages = [m for r in replies for m in _to_line(r)]
-        if len(messages) > MAX_MESSAGES:
-            raise ApiException(status=400, reason="too many messages for one reply")
-        await self.api.reply_message(ReplyMessageRequest(reply_token=token, messages=messages))
-
-    async def send(self, user_id: str, replies: list[Reply]) -> None:
-        """Push replies, five messages a request, each request with its own retry key."""
-        messages = [m for r in replies for m in _to_line(r)]
-        for start in range(0, len(messages), MAX_MESSAGES):
+        for index, start in enumerate(range(0, len(messages), MAX_MESSAGES)):
             request = PushMessageRequest(
-                to=user_id, messages=messages[start : start + MAX_MESSAGES]
+                to=to.chat_id, messages=messages[start : start + MAX_MESSAGES]
             )
-            retry_key = str(uuid.uuid4())
-            for attempt in range(3):
-                try:
-                    await self.api.push_message(request, x_line_retry_key=retry_key)
-                    break
-                except ApiException as error:
-                    if error.status == 409:  # accepted earlier under the same retry key
-                        break
-                    if error.status not in (429, 500, 502, 503) or attempt == 2:
-                        raise
-                    await asyncio.sleep(2**attempt)
+            try:
+                await self.api.push_message(request, x_line_retry_key=_chunk_key(retry_key, index))
+            except ApiException as error:
+                if error.status != 409:  # 409: accepted before under this retry key
+                    raise _failure(error) from error
+        return []
+
+    async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
+        messages = [m for r in replies for m in _to_line(r)]
+        for index, start in enumerate(range(0, len(messages), MAX_MESSAGES)):
+            request = MulticastRequest(to=chat_ids, messages=messages[start : start + MAX_MESSAGES])
+            try:
+                await self.api.multicast(request, x_line_retry_key=_chunk_key(retry_key, index))
+            except ApiException as error:
+                if error.status != 409:
+                    raise _failure(error) from error
+
+
+def build_api(
+    access_token: str, host: str | None = None
+) -> tuple[AsyncApiClient, AsyncMessagingApi]:
+    """The Messaging API client (close the first when done)."""
+    configuration = (
+        Configuration(host=host, access_token=access_token)
+        if host
+        else Configuration(access_token=access_token)
+    )
+    client = AsyncApiClient(configuration)
+    return client, AsyncMessagingApi(client)

@@ -1,4 +1,10 @@
-"""Telegram (python-telegram-bot 22): polling or webhook, inline keyboards, rate limits."""
+"""Telegram (python-telegram-bot 22): updates in (polling or webhook), messages out.
+
+`TelegramReceiver` turns updates into `Incoming` for the dispatcher; `TelegramSender` sends
+deliveries for the outbox worker. Replies go through the application's bot (its AIORateLimiter
+keeps within Telegram's limits); the bulk lane gets a bot of its own without it, paced by the
+worker, so a 429 on a broadcast never halts the replies.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +12,17 @@ import logging
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     Update,
+    User,
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit
-from telegram.error import Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -25,18 +33,20 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
+from bot.core.i18n import LANGUAGES, Catalog
+from bot.core.messages import COMMANDS, MAX_INCOMING_CHARS, Incoming, Kind, Reply, split_text
+from bot.core.ports import RateLimited, Recipient, RecipientBlocked, SendFailed
 from bot.dispatcher import Dispatcher
-from bot.i18n import LANGUAGES, Catalog
-from bot.messages import Incoming, Kind, Reply, split_text
 from bot.storage import repo
 from bot.storage.database import Database
-from bot.storage.models import User
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def _kind(message: Message) -> Kind:
@@ -55,21 +65,32 @@ def _kind(message: Message) -> Kind:
     return Kind.OTHER
 
 
-class TelegramChannel:
-    """Converts Telegram updates for the dispatcher and sends its replies."""
+def _incoming(update: Update, user: User, chat_id: int, kind: Kind, **fields: Any) -> Incoming:
+    return Incoming(
+        CHANNEL,
+        str(user.id),
+        str(chat_id),
+        kind,
+        update_id=str(update.update_id),
+        language_hint=user.language_code,
+        display_name=user.first_name,
+        **fields,
+    )
+
+
+class TelegramReceiver:
+    """Converts Telegram updates for the dispatcher (the replies leave by the outbox)."""
 
     def __init__(
         self,
-        application: Application[Any, Any, Any, Any, Any, Any],
+        application: TelegramApp,
         dispatcher: Dispatcher,
         db: Database,
-        texts: Catalog,
         staff_chat_id: int | None = None,
     ) -> None:
         self.application = application
         self.dispatcher = dispatcher
         self.db = db
-        self.texts = texts
         self.staff_chat_id = staff_chat_id
         application.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         application.add_handler(CallbackQueryHandler(self.on_button))
@@ -82,20 +103,10 @@ class TelegramChannel:
     def bot_username(self) -> str:
         return self.application.bot.username or ""
 
-    async def register_commands(self) -> None:
-        """The command menu in each language (and English by default)."""
-        for lang in (None, *LANGUAGES):
-            texts_lang = lang or "en"
-            commands = [
-                BotCommand(name, self.texts.get(texts_lang, f"cmd.{name}"))
-                for name in ("start", "help", "language", "privacy")
-            ]
-            await self.application.bot.set_my_commands(commands, language_code=lang)
-
     def _addressed(self, message: Message) -> tuple[bool, str]:
         """In groups, answer only when mentioned, replied to, or commanded; text sans mention."""
         text = message.text or ""
-        if message.chat.type == ChatType.PRIVATE:
+        if message.chat.type == ChatType.PRIVATE or message.chat.id == self.staff_chat_id:
             return True, text
         mention = f"@{self.bot_username}"
         if self.bot_username and mention.lower() in text.lower():
@@ -107,29 +118,25 @@ class TelegramChannel:
         return text.startswith("/"), text
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A message: a command, text or media, from a private chat or a group."""
+        """A message: a command, text or media, from a private chat, a group or the staff chat."""
         message = update.effective_message
         user = update.effective_user
         if message is None or user is None or user.is_bot:
             return
-        if self.staff_chat_id is not None and message.chat.id == self.staff_chat_id:
-            await self._staff_reply(message)
-            return
         addressed, text = self._addressed(message)
         if not addressed:
             return
-        incoming = Incoming(
-            CHANNEL,
-            str(user.id),
-            str(message.chat.id),
-            _kind(message),
-            text=text,
-            update_id=str(update.update_id),
-            language_hint=user.language_code,
-            display_name=user.first_name,
+        reply_to = message.reply_to_message
+        await self.dispatcher.handle(
+            _incoming(
+                update,
+                user,
+                message.chat.id,
+                _kind(message),
+                text=text[:MAX_INCOMING_CHARS],
+                reply_to=str(reply_to.message_id) if reply_to else None,
+            )
         )
-        outcome = await self.dispatcher.handle(incoming)
-        await self.send(str(message.chat.id), outcome.replies)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An inline keyboard button was pressed."""
@@ -141,18 +148,9 @@ class TelegramChannel:
         except TelegramError as error:
             logger.info("answerCallbackQuery failed: %s", error)
         chat = query.message.chat.id if query.message else query.from_user.id
-        incoming = Incoming(
-            CHANNEL,
-            str(query.from_user.id),
-            str(chat),
-            Kind.BUTTON,
-            data=query.data or "",
-            update_id=str(update.update_id),
-            language_hint=query.from_user.language_code,
-            display_name=query.from_user.first_name,
+        await self.dispatcher.handle(
+            _incoming(update, query.from_user, chat, Kind.BUTTON, data=query.data or "")
         )
-        outcome = await self.dispatcher.handle(incoming)
-        await self.send(str(chat), outcome.replies)
 
     async def on_my_chat_member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """The user blocked (kicked) or unblocked the bot."""
@@ -167,18 +165,44 @@ class TelegramChannel:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         logger.error("error while handling a Telegram update", exc_info=context.error)
 
-    async def send(self, chat_id: str, replies: list[Reply]) -> None:
-        """Send replies; long texts split at 4,096 characters, buttons under the last piece."""
+
+async def register_commands(bot: Bot, texts: Catalog) -> None:
+    """The command menu in each language (and English by default)."""
+    for lang in (None, *LANGUAGES):
+        commands = [BotCommand(name, texts.get(lang or "en", f"cmd.{name}")) for name in COMMANDS]
+        await bot.set_my_commands(commands, language_code=lang)
+
+
+class TelegramSender:
+    """Sends deliveries with one bot; Telegram errors become the outbox's SendFailed kinds."""
+
+    max_recipients = 1
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
+        """Each reply in order: long texts split at 4,096 characters, buttons on the last piece."""
+        sent: list[str] = []
         try:
             for reply in replies:
-                await self._send_one(chat_id, reply)
-        except Forbidden:
-            logger.info("a user has blocked the bot; marking them inactive")
-            async with self.db.session() as session:
-                await repo.set_blocked(session, CHANNEL, chat_id, True)
+                sent += await self._send_one(to.chat_id, reply)
+        except Forbidden as error:
+            raise RecipientBlocked(f"telegram: {error.message}") from error
+        except RetryAfter as error:
+            seconds = error.retry_after
+            wait = seconds if isinstance(seconds, int) else seconds.total_seconds()
+            raise RateLimited("telegram: 429", float(wait)) from error
+        except BadRequest as error:
+            raise SendFailed(f"telegram: {error.message}", permanent=True) from error
+        except TelegramError as error:
+            raise SendFailed(f"telegram: {type(error).__name__}: {error.message}") from error
+        return sent
 
-    async def _send_one(self, chat_id: str, reply: Reply) -> None:
-        bot = self.application.bot
+    async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
+        raise NotImplementedError("Telegram has no multicast")
+
+    async def _send_one(self, chat_id: str, reply: Reply) -> list[str]:
         markup = None
         if reply.buttons:
             markup = InlineKeyboardMarkup(
@@ -187,44 +211,23 @@ class TelegramChannel:
                     for row in reply.button_rows()
                 ]
             )
+        sent: list[Message] = []
         if reply.image_url:
-            await bot.send_photo(chat_id, reply.image_url)
+            sent.append(await self.bot.send_photo(chat_id, reply.image_url))
         if reply.document_url:
-            await bot.send_document(chat_id, reply.document_url)
+            sent.append(await self.bot.send_document(chat_id, reply.document_url))
         pieces = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH) or [""]
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
-            await bot.send_message(chat_id, piece, reply_markup=markup if last else None)
-
-    async def forward(self, user: User, text: str, language: str) -> tuple[str, str] | None:
-        """Forward a user's question to the staff chat (the StaffDesk of actions)."""
-        if self.staff_chat_id is None:
-            return None
-        header = f"🙋 {user.channel}:{user.external_id} ({language})"
-        sent = await self.application.bot.send_message(
-            self.staff_chat_id, f"{header}\n{text[:3500]}"
-        )
-        return str(self.staff_chat_id), str(sent.message_id)
-
-    async def _staff_reply(self, message: Message) -> None:
-        """A staff member replied to a forwarded question: pass the answer to the user."""
-        reply_to = message.reply_to_message
-        if reply_to is None or not message.text:
-            return
-        async with self.db.session() as session:
-            user = await repo.handoff_user(session, str(message.chat.id), str(reply_to.message_id))
-        if user is None:
-            return
-        lang = user.language if user.language in LANGUAGES else "en"
-        text = self.texts.get(lang, "human.reply", text=message.text)
-        sender = self.dispatcher.senders.get(user.channel)
-        if sender is not None:
-            await sender(user.chat_id, [Reply(text)])
+            sent.append(
+                await self.bot.send_message(chat_id, piece, reply_markup=markup if last else None)
+            )
+        return [str(message.message_id) for message in sent]
 
 
 def build_application(
     token: str, *, base_url: str | None = None, polling: bool = True, max_rate: float = 30.0
-) -> Application[Any, Any, Any, Any, Any, Any]:
+) -> TelegramApp:
     """A python-telegram-bot Application; no updater when updates come by webhook."""
     limiter = AIORateLimiter(overall_max_rate=max_rate, max_retries=3)
     builder = (
@@ -239,3 +242,16 @@ def build_application(
     if not polling:
         builder = builder.updater(None)
     return builder.build()
+
+
+def build_bulk_bot(token: str, *, base_url: str | None = None, pool_size: int = 16) -> Bot:
+    """A bot of its own for the bulk lane: no rate limiter (the worker paces it)."""
+    request = HTTPXRequest(connection_pool_size=pool_size)
+    if base_url:
+        return Bot(
+            token,
+            base_url=base_url,
+            base_file_url=base_url.replace("/bot", "/file/bot"),
+            request=request,
+        )
+    return Bot(token, request=request)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -19,17 +20,28 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.storage.models import ProcessedUpdate, utcnow
+
+logger = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    # Transactions are begun by _begin_immediate below, not by the driver.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     # With WAL, NORMAL syncs at checkpoints, not every commit: a process crash or restart loses
     # nothing; only a power cut may lose the last transactions.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _begin_immediate(connection: Connection) -> None:
+    """Every SQLite transaction takes the write lock first: a claim's read and write are one."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def async_url(url: str) -> str:
@@ -57,6 +69,7 @@ class Database:
         )
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(self.engine.sync_engine, "begin", _begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time; taking turns here is faster than its busy-wait.
         self._turns = asyncio.Lock() if self.engine.dialect.name == "sqlite" else None
@@ -84,14 +97,23 @@ class Database:
         async with self._turns, self.sessions() as session, session.begin():
             yield session
 
-    async def ping(self) -> bool:
-        from sqlalchemy import text
+    async def writable(self, timeout: float = 1.0) -> bool:
+        """True when a row can be written (in a transaction rolled back), within timeout."""
+
+        async def write() -> None:
+            async with self.engine.connect() as connection, connection.begin() as transaction:
+                await connection.execute(
+                    insert(ProcessedUpdate).values(
+                        channel="health", update_id="health", processed_at=utcnow()
+                    )
+                )
+                await transaction.rollback()
 
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            await asyncio.wait_for(write(), timeout)
             return True
         except Exception:
+            logger.warning("the database cannot be written", exc_info=True)
             return False
 
     async def dispose(self) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -41,7 +42,6 @@ class User(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     country: Mapped[str | None] = mapped_column(String(2))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -60,16 +60,19 @@ class ProcessedUpdate(Base):
 
 
 class ConversationState(Base):
-    """Where a user is in a multi-step conversation (confirmations, surveys)."""
+    """The user's active flow (actions/flows.py): its name, id, step, data and expiry."""
 
     __tablename__ = "conversation_states"
 
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
     )
+    flow: Mapped[str] = mapped_column(String(32))
+    flow_id: Mapped[str] = mapped_column(String(16))  # carried by the flow's buttons
     state: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class MessageLog(Base):
@@ -84,7 +87,11 @@ class MessageLog(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     intent: Mapped[str | None] = mapped_column(String(64))
     confidence: Mapped[float | None] = mapped_column(Float)
-    answered: Mapped[bool] = mapped_column(Boolean, default=True)
+    answered: Mapped[bool] = mapped_column(Boolean, default=True)  # understood and answered
+    # The delivery of the reply: its status says whether the answer reached the person.
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL")
+    )
 
 
 class Handoff(Base):
@@ -97,3 +104,44 @@ class Handoff(Base):
     staff_chat_id: Mapped[str] = mapped_column(String(64))
     staff_message_id: Mapped[str] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Delivery(Base):
+    """One message the bot sends: a reply, a reminder, a broadcast, a handoff (the outbox).
+
+    Written in the transaction of what caused it; sent by scheduler/delivery.py after the
+    commit. Status: pending → sending → sent | failed | blocked | cancelled, and unknown for a
+    row found `sending` after a crash whose kind must not be sent twice.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_due", "status", "lane", "channel", "due_at"),
+        Index("ix_deliveries_recipient", "channel", "chat_id", "lane", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # reply, handoff, staff_answer, broadcast, …
+    lane: Mapped[str] = mapped_column(String(8))  # "reply" (to a message) or "bulk"
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    content: Mapped[list[dict[str, object]]] = mapped_column(JSON)  # Reply.to_json() each
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_key: Mapped[str] = mapped_column(String(36))  # LINE X-Line-Retry-Key, made at insert
+    # Rows of identical content (one broadcast language) that may go out together (multicast);
+    # batch_key is the retry key of the multicast request they were claimed in.
+    group_key: Mapped[str | None] = mapped_column(String(64))
+    batch_key: Mapped[str | None] = mapped_column(String(36), index=True)
+    dedupe_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    reply_token: Mapped[str | None] = mapped_column(String(64))
+    reply_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ref: Mapped[str | None] = mapped_column(String(64))  # what it is about (a user id, …)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.storage import outbox
 from bot.storage.models import ConversationState, Handoff, MessageLog, ProcessedUpdate, User, utcnow
 
 MAX_LOGGED_CHARS = 4000
@@ -73,6 +74,7 @@ async def log_message(
     intent: str | None,
     confidence: float | None,
     answered: bool,
+    delivery_id: int | None = None,
 ) -> None:
     session.add(
         MessageLog(
@@ -82,32 +84,42 @@ async def log_message(
             intent=intent,
             confidence=confidence,
             answered=answered,
+            delivery_id=delivery_id,
         )
     )
 
 
-async def set_state(
-    session: AsyncSession, user: User, state: str | None, data: dict[str, object] | None = None
-) -> None:
-    existing = await session.get(ConversationState, user.id)
-    if state is None:
-        if existing is not None:
-            await session.delete(existing)
-        return
-    if existing is None:
-        session.add(ConversationState(user_id=user.id, state=state, data=data or {}))
-    else:
-        existing.state = state
-        existing.data = data or {}
-        existing.updated_at = utcnow()
-
-
-async def get_state(session: AsyncSession, user: User) -> ConversationState | None:
+async def get_flow(session: AsyncSession, user: User) -> ConversationState | None:
+    """The user's stored flow, if any (expired or not)."""
     return await session.get(ConversationState, user.id)
 
 
+async def save_flow(
+    session: AsyncSession,
+    user: User,
+    *,
+    flow: str,
+    flow_id: str,
+    state: str,
+    data: dict[str, object],
+    expires_at: datetime,
+) -> None:
+    """Store the user's flow, replacing any other."""
+    existing = await session.get(ConversationState, user.id)
+    if existing is None:
+        existing = ConversationState(user_id=user.id)
+        session.add(existing)
+    existing.flow, existing.flow_id, existing.state = flow, flow_id, state
+    existing.data, existing.expires_at, existing.updated_at = dict(data), expires_at, utcnow()
+
+
+async def end_flow(session: AsyncSession, user: User) -> None:
+    await session.execute(delete(ConversationState).where(ConversationState.user_id == user.id))
+
+
 async def delete_user_data(session: AsyncSession, user: User) -> None:
-    """Erase the user and everything stored about them."""
+    """Erase the user and everything stored about them; their pending deliveries are cancelled."""
+    await outbox.cancel_for_user(session, user.id)
     for table in (MessageLog, ConversationState, Handoff):
         await session.execute(delete(table).where(table.user_id == user.id))
     await session.execute(delete(User).where(User.id == user.id))
@@ -119,7 +131,6 @@ async def set_blocked(
     user = await get_user(session, channel, external_id)
     if user is not None:
         user.blocked = blocked
-        user.active = not blocked
     return user
 
 

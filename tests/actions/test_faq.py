@@ -6,9 +6,9 @@ import pytest
 
 from actions.knowledge import Knowledge
 from bench.answers import answer_all, questions, rates, written_in
+from bot.core.i18n import Catalog
+from bot.core.messages import Incoming, Kind
 from bot.dispatcher import Dispatcher
-from bot.i18n import Catalog
-from bot.messages import Incoming, Kind
 
 # Floors a little under what the current model measures (bench/answers.py: right entry 94.8-100%
 # by language, right language 99-100%). The issue asks for every question: these floors only

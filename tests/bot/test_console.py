@@ -1,11 +1,46 @@
 import io
+from collections.abc import AsyncIterator
+
+import pytest
 
 from actions.knowledge import Knowledge
-from bot.console import chat, render
+from bot.console import CHANNEL, ConsoleSender, chat, render
+from bot.core.i18n import Catalog
+from bot.core.messages import Button, Reply
+from bot.core.ports import SystemClock
 from bot.dispatcher import Dispatcher
-from bot.i18n import Catalog
-from bot.messages import Button, Reply
+from bot.storage.database import Database
+from nlu.client import NluClient
+from scheduler.delivery import DeliveryConfig, DeliveryWorker
 from tests.askers import ASKERS
+
+
+class Console:
+    """A console chat on a real dispatcher and outbox worker, printing into a buffer."""
+
+    def __init__(
+        self, dispatcher: Dispatcher, worker: DeliveryWorker, sender: ConsoleSender
+    ) -> None:
+        self.dispatcher, self.worker, self.sender = dispatcher, worker, sender
+
+    async def run(self, lines: str, user_id: str = "console-user") -> str:
+        self.sender.stdout = io.StringIO()
+        await chat(self.dispatcher, self.worker, self.sender, io.StringIO(lines), user_id)
+        output = self.sender.stdout.getvalue()  # type: ignore[attr-defined]
+        return str(output)
+
+
+@pytest.fixture
+async def console(
+    sqlite_db: Database, nlu: NluClient, texts: Catalog, knowledge: Knowledge
+) -> AsyncIterator[Console]:
+    sender = ConsoleSender(io.StringIO())
+    clock = SystemClock()
+    worker = DeliveryWorker(sqlite_db, {CHANNEL: sender}, clock, DeliveryConfig(budgets={}))
+    dispatcher = Dispatcher(sqlite_db, nlu, texts, knowledge, clock, worker)
+    await worker.start()
+    yield Console(dispatcher, worker, sender)
+    await worker.stop()
 
 
 def test_buttons_are_numbered_across_replies() -> None:
@@ -17,30 +52,23 @@ def test_buttons_are_numbered_across_replies() -> None:
 
 
 async def test_piped_chat_answers_each_line(
-    dispatcher: Dispatcher, texts: Catalog, knowledge: Knowledge
+    console: Console, texts: Catalog, knowledge: Knowledge
 ) -> None:
-    stdin = io.StringIO("สวัสดีครับ\n绿色澜湄计划是什么？\n")
-    stdout = io.StringIO()
-    await chat(dispatcher, stdin, stdout)
-    output = stdout.getvalue()
+    output = await console.run("สวัสดีครับ\n绿色澜湄计划是什么？\n")
     assert texts.get("th", "greet", name="") in output
     assert knowledge.entries["initiative_overview"].answer.texts["zh"] in output
 
 
-async def test_a_number_presses_a_shown_button(dispatcher: Dispatcher, texts: Catalog) -> None:
-    stdin = io.StringIO("/start\n7\n")  # the menu's 7th button: language
-    stdout = io.StringIO()
-    await chat(dispatcher, stdin, stdout)
-    assert texts.get("en", "language.choose") in stdout.getvalue()
+async def test_a_number_presses_a_shown_button(console: Console, texts: Catalog) -> None:
+    output = await console.run("/start\n7\n")  # the menu's 7th button: language
+    assert texts.get("en", "language.choose") in output
 
 
 async def test_the_issues_askers_are_answered_in_their_language(
-    dispatcher: Dispatcher, knowledge: Knowledge
+    console: Console, knowledge: Knowledge
 ) -> None:
     for asker in ASKERS:
-        stdin = io.StringIO("".join(f"{question}\n" for _, question in asker.questions))
-        stdout = io.StringIO()
-        await chat(dispatcher, stdin, stdout, user_id=asker.who)
-        output = stdout.getvalue()
+        lines = "".join(f"{question}\n" for _, question in asker.questions)
+        output = await console.run(lines, user_id=asker.who)
         for intent, question in asker.questions:
             assert knowledge.entries[intent].answer.texts[asker.lang] in output, question

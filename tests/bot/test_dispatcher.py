@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from actions.knowledge import Knowledge
 from actions.registry import INTENT_ACTIONS
+from bot.core.i18n import Catalog
+from bot.core.messages import Incoming, Kind
+from bot.core.payloads import FlowStep, unpack
+from bot.core.ports import SystemClock
 from bot.dispatcher import Dispatcher
-from bot.i18n import Catalog
-from bot.messages import Incoming, Kind
 from bot.storage import repo
 from bot.storage.database import Database
 from bot.storage.models import MessageLog, User
@@ -63,7 +65,9 @@ async def test_a_chosen_language_wins_and_survives_a_restart(
     dispatcher: Dispatcher, texts: Catalog, sqlite_db: Database
 ) -> None:
     await dispatcher.handle(button("lao-user", "lang:lo"))
-    restarted = Dispatcher(Database(sqlite_db.url), dispatcher.nlu, texts, dispatcher.knowledge)
+    restarted = Dispatcher(
+        Database(sqlite_db.url), dispatcher.nlu, texts, dispatcher.knowledge, SystemClock()
+    )
     outcome = await restarted.handle(text("lao-user", "hello"))
     assert outcome.lang == "lo"
     assert outcome.replies[0].text == texts.get("lo", "greet", name="")
@@ -123,7 +127,7 @@ async def test_rasa_down_gets_an_apology_and_nothing_hangs(
     sqlite_db: Database, texts: Catalog, knowledge: Knowledge
 ) -> None:
     down = NluClient(f"http://127.0.0.1:{free_port()}", connect_timeout=0.5, read_timeout=0.5)
-    dispatcher = Dispatcher(sqlite_db, down, texts, knowledge)
+    dispatcher = Dispatcher(sqlite_db, down, texts, knowledge, SystemClock())
     outcome = await dispatcher.handle(text("down", "สวัสดีครับ"))
     assert outcome.replies[0].text == texts.get("th", "nlu_unavailable")
     await down.aclose()
@@ -147,8 +151,10 @@ async def test_deleting_my_data_after_confirmation(
     dispatcher: Dispatcher, texts: Catalog, sqlite_db: Database
 ) -> None:
     asked = await dispatcher.handle(text("privacy", "delete my data"))
-    assert [b.data for b in asked.replies[-1].buttons] == ["privacy:delete", "privacy:cancel"]
-    done = await dispatcher.handle(button("privacy", "privacy:delete"))
+    yes, no = (unpack(b.data) for b in asked.replies[-1].buttons)
+    assert isinstance(yes, FlowStep) and isinstance(no, FlowStep)
+    assert (yes.value, no.value) == ("yes", "no") and yes.flow_id == no.flow_id
+    done = await dispatcher.handle(button("privacy", yes.pack()))
     assert done.replies[0].text == texts.get("en", "privacy.deleted")
     async with sqlite_db.session() as session:
         assert await session.scalar(select(User).where(User.external_id == "privacy")) is None

@@ -1,6 +1,6 @@
 import yaml
 
-from bot.settings import load_settings
+from bot.core.settings import load_settings
 from bot.staff import to_rasa_yaml, unanswered_cli
 from bot.storage import repo
 from bot.storage.database import Database

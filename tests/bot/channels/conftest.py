@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,11 +11,10 @@ import httpx
 import pytest
 from hypothesis import strategies as st
 
-from bot.app import Core, running_core
-from bot.channels.line import LineChannel
-from bot.channels.telegram import TelegramChannel
-from bot.server import build_web_app, running_channels
-from bot.settings import Settings, load_settings
+from bot.app import App, running_app
+from bot.core.settings import Settings, load_settings
+from bot.server import build_web_app
+from bot.storage import repo
 from tests.standins.line import LineStandIn
 from tests.standins.server import StandInServer
 from tests.standins.telegram import Json, TelegramStandIn
@@ -39,9 +39,7 @@ def json_documents(keys: list[str]) -> st.SearchStrategy[object]:
 
 @dataclass
 class RunningBot:
-    core: Core
-    telegram: TelegramChannel | None
-    line: LineChannel | None
+    app: App
     url: str
     http: httpx.AsyncClient
 
@@ -82,10 +80,10 @@ def bot_settings(
 
 
 async def start_bot(settings: Settings) -> AsyncIterator[RunningBot]:
-    async with running_core(settings) as core, running_channels(core) as (telegram, line):
-        app = build_web_app(core, telegram, line, telegram_secret=SECRET_TOKEN)
-        async with StandInServer(app) as server, httpx.AsyncClient(base_url=server.url) as http:
-            yield RunningBot(core, telegram, line, server.url, http)
+    async with running_app(settings) as app:
+        web = build_web_app(app, telegram_secret=SECRET_TOKEN)
+        async with StandInServer(web) as server, httpx.AsyncClient(base_url=server.url) as http:
+            yield RunningBot(app, server.url, http)
 
 
 @pytest.fixture
@@ -135,6 +133,17 @@ async def post_telegram(bot: RunningBot, update: Json, *, secret: str = SECRET_T
         "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
     )
     return response.status_code
+
+
+async def handoff_recorded(bot: RunningBot, forwarded: Json) -> None:
+    """Wait until the bot has recorded that its forward reached the staff chat (after the send)."""
+    message_id = str(forwarded["result"]["message_id"])
+    for _ in range(100):
+        async with bot.app.db.session() as session:
+            if await repo.handoff_user(session, str(STAFF_CHAT), message_id) is not None:
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the forward to staff was never recorded")
 
 
 def staff_reply(telegram_api: TelegramStandIn, forwarded: Json, text: str) -> Json:

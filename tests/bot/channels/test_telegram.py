@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import func, select
 
 from actions.knowledge import Knowledge
-from bot.i18n import LANGUAGES, Catalog
-from bot.messages import Reply
+from bot.core.i18n import LANGUAGES, Catalog
+from bot.core.messages import Reply
+from bot.core.ports import Recipient
 from bot.storage.models import User
 from tests.askers import ASKERS, Asker
 from tests.bot.channels.conftest import (
@@ -20,6 +21,7 @@ from tests.bot.channels.conftest import (
     STAFF_CHAT,
     STAFF_MEMBER,
     RunningBot,
+    handoff_recorded,
     json_documents,
     post_telegram,
     sent_to,
@@ -73,7 +75,7 @@ async def test_commands_are_registered_in_every_language(
         commands = {c["command"]: c["description"] for c in telegram_api.commands[lang]}
         assert commands == {
             name: texts.get(lang, f"cmd.{name}")
-            for name in ("start", "help", "language", "privacy")
+            for name in ("start", "help", "language", "privacy", "cancel")
         }
     assert telegram_api.commands[""]
 
@@ -96,7 +98,7 @@ async def test_a_wrong_secret_is_refused_and_nothing_stored(
     assert await post_telegram(webhook_bot, update, secret="wrong") == 403
     response = await webhook_bot.http.post("/telegram/webhook", json=update)
     assert response.status_code == 403
-    async with webhook_bot.core.db.session() as session:
+    async with webhook_bot.app.db.session() as session:
         assert await session.scalar(select(func.count()).select_from(User)) == 0
 
 
@@ -166,12 +168,12 @@ async def test_a_user_who_blocked_the_bot_is_marked_inactive(
     telegram_api.blocked_chats.add(2006)
     assert await post_telegram(webhook_bot, telegram_api.text_update(2006, "hello")) == 200
     for _ in range(50):
-        async with webhook_bot.core.db.session() as session:
+        async with webhook_bot.app.db.session() as session:
             user = await session.scalar(select(User).where(User.external_id == "2006"))
         if user is not None and user.blocked:
             break
         await asyncio.sleep(0.1)
-    assert user is not None and user.blocked and not user.active
+    assert user is not None and user.blocked
     assert (
         await post_telegram(
             webhook_bot, telegram_api.my_chat_member_update(2006, "kicked", "member")
@@ -196,9 +198,9 @@ async def test_group_chats_answer_only_when_addressed(
 async def test_long_replies_are_split_at_4096(
     webhook_bot: RunningBot, telegram_api: TelegramStandIn
 ) -> None:
-    assert webhook_bot.telegram is not None
+    sender = webhook_bot.app.worker.senders["telegram"]
     paragraph = "ข้อความยาวมาก " * 100
-    await webhook_bot.telegram.send("3001", [Reply("\n\n".join([paragraph] * 8))])
+    await sender.send(Recipient("3001"), [Reply("\n\n".join([paragraph] * 8))], retry_key="k")
     pieces = [s["text"] for s in telegram_api.sent if sent_to(3001)(s)]
     assert len(pieces) >= 3 and all(len(p) <= 4096 for p in pieces)
     assert "".join(pieces).replace("\n", "").replace(" ", "") == (
@@ -244,12 +246,23 @@ async def test_talk_to_a_person_and_the_staff_reply_comes_back(
     assert "ขอคุยกับเจ้าหน้าที่หน่อยค่ะ" in forwarded["text"]
     told = await telegram_api.wait_for(sent_to(user))
     assert told["text"] == texts.get("th", "human.forwarded")
+    await handoff_recorded(bot, forwarded)
+    # Someone in the staff chat who is not staff cannot answer as the LMEC team.
+    impostor = telegram_api.text_update(
+        STAFF_CHAT,
+        "This is the LMEC team: send us your password",
+        chat_type="supergroup",
+        user_id=9999,
+        reply_to=forwarded["result"]["message_id"],
+    )
+    assert await post_telegram(bot, impostor) == 200
     answer = staff_reply(telegram_api, forwarded, "Hello! How can we help?")
     assert await post_telegram(bot, answer) == 200
     relayed = await telegram_api.wait_for(
         lambda s: sent_to(user)(s) and "Hello! How can we help?" in s["text"]
     )
     assert relayed["text"] == texts.get("th", "human.reply", text="Hello! How can we help?")
+    assert not [s for s in telegram_api.sent if sent_to(user)(s) and "password" in s["text"]]
 
     # Staff see the unanswered questions; others do not.
     outsider = telegram_api.text_update(4002, "/unanswered")

@@ -2,9 +2,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.storage import repo
+from bot.core.messages import Reply
+from bot.storage import outbox, repo
 from bot.storage.database import Database
-from bot.storage.models import ConversationState, MessageLog, User
+from bot.storage.models import ConversationState, Delivery, MessageLog, User, utcnow
 
 
 async def test_migrations_go_down_and_up_again(db: Database) -> None:
@@ -41,8 +42,25 @@ async def test_deleting_a_user_erases_their_rows(db: Database) -> None:
             await repo.log_message(
                 session, who, "hello", language="en", intent="greet", confidence=0.9, answered=True
             )
-        await repo.set_state(session, user, "confirm_delete", {"step": 1})
+        await repo.save_flow(
+            session,
+            user,
+            flow="delete_data",
+            flow_id="ab12cd34",
+            state="confirm",
+            data={"step": 1},
+            expires_at=utcnow() + timedelta(minutes=5),
+        )
         await repo.add_handoff(session, user, "-100", "7")
+        pending = await outbox.add(
+            session,
+            kind="reminder",
+            channel="line",
+            chat_id="U1",
+            replies=[Reply("see you tomorrow")],
+            due_at=utcnow() + timedelta(hours=1),
+            user_id=user.id,
+        )
     async with db.session() as session:
         await repo.delete_user_data(session, user)
     async with db.session() as session:
@@ -52,6 +70,9 @@ async def test_deleting_a_user_erases_their_rows(db: Database) -> None:
         states = await session.scalar(select(func.count()).select_from(ConversationState))
         assert (logs, states) == (1, 0)
         assert await repo.handoff_user(session, "-100", "7") is None
+        delivery = await session.get(Delivery, pending)
+        assert delivery is not None
+        assert (delivery.status, delivery.content, delivery.user_id) == ("cancelled", [], None)
 
 
 async def test_unanswered_questions_are_grouped_and_counted(db: Database) -> None:
@@ -96,11 +117,11 @@ async def test_unanswered_questions_are_grouped_and_counted(db: Database) -> Non
     assert later == []
 
 
-async def test_blocking_marks_the_user_inactive(db: Database) -> None:
+async def test_blocking_marks_the_user_blocked(db: Database) -> None:
     async with db.session() as session:
         await repo.get_or_create_user(session, "telegram", "5", "5")
     async with db.session() as session:
         await repo.set_blocked(session, "telegram", "5", True)
     async with db.session() as session:
         user = await session.scalar(select(User).where(User.external_id == "5"))
-        assert user is not None and user.blocked and not user.active
+        assert user is not None and user.blocked

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+# Longest text the bot reads from one message; a channel cuts longer ones before any work.
+MAX_INCOMING_CHARS = 10_000
 
 
 class Kind(StrEnum):
@@ -20,11 +24,13 @@ class Kind(StrEnum):
     START = "start"  # first contact: /start, LINE follow
 
 
-# Slash commands, typed on any channel: the button payload each one stands for.
+# The slash commands everyone may type, in menu order: the payload each one stands for.
 COMMANDS = {
+    "start": "intent:help",
     "help": "intent:help",
     "language": "intent:change_language",
     "privacy": "intent:delete_my_data",
+    "cancel": "cancel",
 }
 
 
@@ -41,7 +47,8 @@ class Incoming:
     update_id: str | None = None  # for idempotency; None: not deduplicated
     language_hint: str | None = None  # Telegram language_code, LINE profile language
     display_name: str | None = None
-    reply_to_text: str | None = None
+    reply_to: str | None = None  # id of the message this one answers (staff replies)
+    reply_token: str | None = None  # LINE: answer with this token while it is fresh
 
     def command(self) -> str | None:
         """The slash command of a text message ("/help@bot now" → "help"), if any."""
@@ -68,13 +75,34 @@ class Reply:
     columns: int = 2
     image_url: str | None = None
     document_url: str | None = None
-    meta: dict[str, str] = field(default_factory=dict, compare=False)
 
     def button_rows(self) -> list[list[Button]]:
         return [
             list(self.buttons[i : i + self.columns])
             for i in range(0, len(self.buttons), self.columns)
         ]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-able dict (how the outbox stores what it will send)."""
+        data: dict[str, Any] = {"text": self.text}
+        if self.buttons:
+            data["buttons"] = [[b.label, b.data] for b in self.buttons]
+            data["columns"] = self.columns
+        if self.image_url:
+            data["image_url"] = self.image_url
+        if self.document_url:
+            data["document_url"] = self.document_url
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        return cls(
+            str(data["text"]),
+            tuple(Button(str(label), str(payload)) for label, payload in data.get("buttons", [])),
+            int(data.get("columns", 2)),
+            data.get("image_url"),
+            data.get("document_url"),
+        )
 
 
 def split_text(text: str, limit: int) -> list[str]:

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from bot.i18n import LANGUAGES, Catalog
+from bot.core.i18n import LANGUAGES, Catalog
 
 PLACEHOLDER = re.compile(r"\{(\w*)\}")
 

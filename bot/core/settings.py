@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Settings(BaseSettings):
@@ -24,11 +24,18 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = None  # public https URL of /telegram/webhook
     telegram_secret_token: SecretStr | None = None
     telegram_staff_chat_id: int | None = None  # where "talk to a person" is forwarded
-    telegram_max_rate: float = 30.0  # messages/s across chats (Telegram's limit)
+    telegram_max_rate: float = 30.0  # replies/s across chats (Telegram's limit)
+    telegram_bulk_rate: float = 25.0  # reminders, broadcasts: sends/s, under Telegram's ~30/s
 
     line_channel_secret: SecretStr | None = None
     line_channel_access_token: SecretStr | None = None
     line_api_host: str | None = None  # Messaging API host, default api.line.me
+    line_bulk_rate: float = 100.0  # push/multicast requests/s of the bulk lane
+
+    # The outbox: a send not finished within the lease is taken for interrupted (a crash).
+    delivery_lease_seconds: float = 30.0
+    delivery_tick_seconds: float = 1.0
+    shutdown_grace_seconds: float = 10.0
 
     staff_ids: list[str] = Field(default_factory=list)  # "telegram:123", "line:U..."
 

@@ -1,0 +1,1 @@
+"""The channel-neutral core: messages, button payloads, texts, settings and ports."""

@@ -1,0 +1,255 @@
+"""The outbox worker: sends what `deliveries` holds, once, in order, within each lane's budget.
+
+- Reply lane: the replies to a message (and staff handoffs) are sent right after the commit
+  that wrote them, one chat at a time in the order written (`kick`). A tick picks up what a
+  restart or a failed send left behind.
+- Bulk lane, one per channel: reminders and broadcasts, at the channel's budget (Telegram 25/s
+  by default), by `concurrency` senders; LINE rows of identical content go out as multicasts.
+Every row is committed `sending` before its request and `sent` after it. A row whose worker died
+mid-send is found by its expired lease (storage/outbox.recover): sent again when that is
+harmless, `unknown` otherwise. APScheduler only ticks; the database is the source of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import Reply
+from bot.core.ports import Clock, RateLimited, Recipient, RecipientBlocked, Sender, SendFailed
+from bot.storage import outbox
+from bot.storage.database import Database
+from bot.storage.models import Delivery
+from scheduler.rate import RateBudget
+
+logger = logging.getLogger(__name__)
+
+OnSent = Callable[[AsyncSession, Delivery, list[str]], Awaitable[None]]
+Chat = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """How the worker sends: budgets per channel (sends/s), leases, retries, tick."""
+
+    budgets: Mapping[str, float]
+    lease: timedelta = timedelta(seconds=30)
+    bulk_concurrency: int = 4
+    reply_concurrency: int = 32
+    max_attempts: int = 8
+    tick_seconds: float = 1.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds before the next try: 2, 4, 8 … up to 5 minutes."""
+    return float(min(2**attempts, 300))
+
+
+class DeliveryWorker:
+    """Drains the outbox through the channels' senders."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        config: DeliveryConfig,
+        on_sent: Mapping[str, OnSent] | None = None,
+        bulk_senders: Mapping[str, Sender] | None = None,
+    ) -> None:
+        """senders: each channel's, for replies; bulk_senders: where the bulk lane differs."""
+        self.db = db
+        self.senders = dict(senders)
+        self.bulk_senders = {**self.senders, **(bulk_senders or {})}
+        self.clock = clock
+        self.config = config
+        self.on_sent = dict(on_sent or {})
+        self._draining: dict[Chat, asyncio.Task[None]] = {}
+        self._again: set[Chat] = set()
+        self._reply_slots = asyncio.Semaphore(config.reply_concurrency)
+        self._budgets = {
+            channel: RateBudget(config.budgets.get(channel, 25.0)) for channel in self.senders
+        }
+        self._bulk_wake = {channel: asyncio.Event() for channel in self.senders}
+        self._workers: list[asyncio.Task[None]] = []
+        self._scheduler: AsyncIOScheduler | None = None
+        self._stopping = False
+
+    # --- life cycle -----------------------------------------------------------------------
+    async def start(self) -> None:
+        """Recover what a crash left, start the bulk lanes and the tick."""
+        await self.tick()
+        for channel in self.senders:
+            for _ in range(self.config.bulk_concurrency):
+                self._workers.append(asyncio.create_task(self._bulk_worker(channel)))
+        self._scheduler = AsyncIOScheduler()
+        self._scheduler.add_job(
+            self.tick,
+            "interval",
+            seconds=self.config.tick_seconds,
+            id="outbox-tick",
+            misfire_grace_time=None,
+            max_instances=1,
+            coalesce=True,
+        )
+        self._scheduler.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Finish the sends under way (within grace seconds), then stop."""
+        self._stopping = True
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        for event in self._bulk_wake.values():
+            event.set()
+        pending = [*self._workers, *self._draining.values()]
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self._workers.clear()
+
+    async def tick(self) -> None:
+        """Recover crashed sends; send replies left pending; wake the bulk lanes."""
+        try:
+            now = self.clock.now()
+            async with self.db.session() as session:
+                again, unknown = await outbox.recover(session, now)
+                chats = await outbox.chats_with_replies(session, now)
+            if again or unknown:
+                logger.warning(
+                    "after an interrupted send: %d to send again, %d unknown", again, unknown
+                )
+            for channel, chat_id in chats:
+                self.kick(channel, chat_id)
+            for event in self._bulk_wake.values():
+                event.set()
+        except Exception:
+            logger.exception("outbox tick failed")
+
+    # --- reply lane -----------------------------------------------------------------------
+    def kick(self, channel: str, chat_id: str) -> None:
+        """Send this chat's pending replies now, in order (after the commit that wrote them)."""
+        if channel not in self.senders or self._stopping:
+            return
+        chat = (channel, chat_id)
+        if chat in self._draining:
+            self._again.add(chat)
+            return
+        self._draining[chat] = asyncio.create_task(self._drain(chat))
+
+    async def flush(self, channel: str, chat_id: str) -> None:
+        """kick, and wait until this chat has nothing more to send now."""
+        self.kick(channel, chat_id)
+        task = self._draining.get((channel, chat_id))
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def _drain(self, chat: Chat) -> None:
+        channel, chat_id = chat
+        try:
+            while True:
+                self._again.discard(chat)
+                while True:
+                    async with self.db.session() as session:
+                        row = await outbox.claim_reply(
+                            session, channel, chat_id, self.clock.now(), self.config.lease
+                        )
+                    if row is None:
+                        break
+                    async with self._reply_slots:
+                        await self._send(self.senders[channel], [row])
+                if chat not in self._again:
+                    return
+        except Exception:
+            logger.exception("sending replies on %s failed", channel)
+        finally:
+            self._draining.pop(chat, None)
+
+    # --- bulk lane ------------------------------------------------------------------------
+    async def _bulk_worker(self, channel: str) -> None:
+        sender = self.bulk_senders[channel]
+        budget, wake = self._budgets[channel], self._bulk_wake[channel]
+        while not self._stopping:
+            try:
+                await budget.acquire()
+                async with self.db.session() as session:
+                    rows = await outbox.claim_bulk(
+                        session, channel, self.clock.now(), self.config.lease, sender.max_recipients
+                    )
+                if not rows:
+                    budget.give_back()
+                    wake.clear()
+                    await wake.wait()
+                    continue
+                await self._send(sender, rows, budget)
+            except Exception:
+                logger.exception("the %s bulk lane failed; going on", channel)
+                await asyncio.sleep(1)
+
+    # --- one request ----------------------------------------------------------------------
+    async def _send(
+        self, sender: Sender, rows: Sequence[Delivery], budget: RateBudget | None = None
+    ) -> None:
+        """Send claimed rows (one, or a multicast batch) and record the outcome."""
+        first = rows[0]
+        ids = [row.id for row in rows]
+        replies = [Reply.from_json(item) for item in first.content]
+        now = self.clock.now()
+        message_ids: list[str] = []
+        try:
+            if len(rows) > 1:
+                assert first.batch_key is not None
+                await sender.send_many(
+                    [r.chat_id for r in rows], replies, retry_key=first.batch_key
+                )
+            else:
+                fresh = (
+                    first.reply_until is not None
+                    and first.attempts == 1
+                    and (_aware(first.reply_until) > now)
+                )
+                to = Recipient(first.chat_id, first.reply_token if fresh else None)
+                message_ids = await sender.send(
+                    to, replies, retry_key=first.batch_key or first.retry_key
+                )
+        except RecipientBlocked as error:
+            async with self.db.session() as session:
+                await outbox.mark(session, ids, outbox.BLOCKED, now, error=error.reason)
+                await outbox.block_recipients(session, first.channel, [r.chat_id for r in rows])
+            return
+        except RateLimited as error:
+            wait = error.retry_after or 1.0
+            if budget is not None:
+                budget.pause(wait)
+            async with self.db.session() as session:
+                await outbox.retry_later(session, ids, now + timedelta(seconds=wait), error.reason)
+            return
+        except Exception as error:
+            failure = error if isinstance(error, SendFailed) else SendFailed(repr(error))
+            if not isinstance(error, SendFailed):
+                logger.exception("a %s send failed unexpectedly", first.channel)
+            async with self.db.session() as session:
+                if failure.permanent or first.attempts >= self.config.max_attempts:
+                    await outbox.mark(session, ids, outbox.FAILED, now, error=failure.reason)
+                else:
+                    due = now + timedelta(seconds=failure.retry_after or backoff(first.attempts))
+                    await outbox.retry_later(session, ids, due, failure.reason)
+            return
+        async with self.db.session() as session:
+            await outbox.mark(session, ids, outbox.SENT, self.clock.now())
+            hook = self.on_sent.get(first.kind)
+            if hook is not None:
+                await hook(session, first, message_ids)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive UTC datetimes."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

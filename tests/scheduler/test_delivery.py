@@ -1,0 +1,210 @@
+"""The outbox worker through the real senders and the stand-in Telegram and LINE APIs."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from bot.channels.line import LineSender, build_api
+from bot.channels.telegram import TelegramSender, build_bulk_bot
+from bot.core.messages import Reply
+from bot.core.ports import Recipient, SystemClock
+from bot.storage import outbox, repo
+from bot.storage.database import Database
+from bot.storage.models import Delivery, utcnow
+from scheduler.delivery import DeliveryConfig, DeliveryWorker
+from tests.standins.line import LineStandIn, user_id_for
+from tests.standins.telegram import TelegramStandIn
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[TelegramStandIn]:
+    async with TelegramStandIn() as api:
+        yield api
+
+
+@pytest.fixture
+async def line_api() -> AsyncIterator[LineStandIn]:
+    async with LineStandIn() as api:
+        yield api
+
+
+@pytest.fixture
+async def senders(
+    telegram_api: TelegramStandIn, line_api: LineStandIn
+) -> AsyncIterator[dict[str, TelegramSender | LineSender]]:
+    bot = build_bulk_bot(telegram_api.token, base_url=telegram_api.base_url)
+    await bot.initialize()
+    client, api = build_api(line_api.channel_access_token, line_api.host)
+    yield {"telegram": TelegramSender(bot), "line": LineSender(api)}
+    await bot.shutdown()
+    await client.close()
+
+
+def worker_for(db: Database, senders: dict[str, TelegramSender | LineSender]) -> DeliveryWorker:
+    config = DeliveryConfig(budgets={"telegram": 200.0, "line": 50.0}, tick_seconds=0.2)
+    return DeliveryWorker(db, senders, SystemClock(), config)
+
+
+async def _queue(db: Database, chat: str, text: str, **fields: object) -> int:
+    async with db.session() as session:
+        delivery = await outbox.add(
+            session,
+            kind=str(fields.pop("kind", "reply")),
+            lane=str(fields.pop("lane", outbox.REPLY)),
+            channel=str(fields.pop("channel", "telegram")),
+            chat_id=chat,
+            replies=[Reply(text)],
+            due_at=utcnow(),
+            **fields,  # type: ignore[arg-type]
+        )
+    assert delivery is not None
+    return delivery
+
+
+async def _settled(db: Database, expected: dict[str, int], timeout: float = 15) -> None:
+    for _ in range(int(timeout / 0.05)):
+        async with db.session() as session:
+            if await outbox.counts(session) == expected:
+                return
+        await asyncio.sleep(0.05)
+    async with db.session() as session:
+        raise AssertionError(f"outbox {await outbox.counts(session)}, expected {expected}")
+
+
+async def test_a_chats_replies_arrive_in_the_order_written(
+    db: Database, senders: dict[str, TelegramSender | LineSender], telegram_api: TelegramStandIn
+) -> None:
+    worker = worker_for(db, senders)
+    await worker.start()
+    try:
+        chats = [str(1000 + i) for i in range(10)]
+        for n in range(5):
+            for chat in random.sample(chats, len(chats)):
+                await _queue(db, chat, f"{chat}-{n}")
+                worker.kick("telegram", chat)
+        await _settled(db, {"sent": 50})
+    finally:
+        await worker.stop()
+    for chat in chats:
+        got = [s["text"] for s in telegram_api.sent if str(s["chat_id"]) == chat]
+        assert got == [f"{chat}-{n}" for n in range(5)]
+
+
+async def test_a_429_waits_and_a_403_blocks_the_person(
+    db: Database, senders: dict[str, TelegramSender | LineSender], telegram_api: TelegramStandIn
+) -> None:
+    async with db.session() as session:
+        await repo.get_or_create_user(session, "telegram", "66", "66")
+    telegram_api.blocked_chats.add(66)
+    telegram_api.rate_limit_next(1, retry_after=1)
+    worker = worker_for(db, senders)
+    await _queue(db, "55", "news", kind="broadcast", lane=outbox.BULK)
+    await _queue(db, "66", "news", kind="broadcast", lane=outbox.BULK)
+    await _queue(db, "66", "more news", kind="broadcast", lane=outbox.BULK)
+    await worker.start()
+    try:
+        await _settled(db, {"sent": 1, "blocked": 2})
+    finally:
+        await worker.stop()
+    assert [s["text"] for s in telegram_api.sent if s["chat_id"] == 55] == ["news"]
+    async with db.session() as session:
+        user = await repo.get_user(session, "telegram", "66")
+        assert user is not None and user.blocked
+
+
+async def test_identical_line_content_goes_out_by_multicast_once_each(
+    db: Database, senders: dict[str, TelegramSender | LineSender], line_api: LineStandIn
+) -> None:
+    people = [user_id_for(f"reader-{i}") for i in range(1200)]
+    async with db.session() as session:
+        for person in people:
+            await outbox.add(
+                session,
+                kind="broadcast",
+                channel="line",
+                chat_id=person,
+                replies=[Reply("ข่าวดี")],
+                due_at=utcnow(),
+                group_key="b7:th",
+            )
+    worker = worker_for(db, senders)
+    await worker.start()
+    try:
+        await _settled(db, {"sent": 1200})
+    finally:
+        await worker.stop()
+    requests = [r for r in line_api.received if r["path"].endswith(("/multicast", "/push"))]
+    sizes = [len(r["json"]["to"]) if isinstance(r["json"]["to"], list) else 1 for r in requests]
+    # 3 requests of up to 500; concurrent senders may split a batch (a lone row is pushed).
+    assert sum(sizes) == 1200 and max(sizes) == 500 and len(sizes) <= 3 + 4
+    assert len({r["retry_key"] for r in requests}) == len(requests)
+    delivered = [user for user, _ in line_api.deliveries]
+    assert sorted(delivered) == sorted(people)
+
+
+async def test_a_line_batch_interrupted_by_a_crash_is_not_delivered_twice(
+    db: Database, senders: dict[str, TelegramSender | LineSender], line_api: LineStandIn
+) -> None:
+    people = [user_id_for(f"crash-{i}") for i in range(3)]
+    for person in people:
+        await _queue(
+            db,
+            person,
+            "news",
+            kind="broadcast",
+            lane=outbox.BULK,
+            channel="line",
+            group_key="b8:en",
+        )
+    lease = timedelta(seconds=30)
+    async with db.session() as session:  # a worker claims the batch, sends it, then dies
+        batch = await outbox.claim_bulk(session, "line", utcnow(), lease, 500)
+    sender = senders["line"]
+    assert batch[0].batch_key is not None
+    await sender.send_many(
+        [r.chat_id for r in batch], [Reply("news")], retry_key=batch[0].batch_key
+    )
+    async with db.session() as session:
+        assert await outbox.recover(session, utcnow() + lease * 2) == (3, 0)
+    worker = worker_for(db, senders)
+    await worker.start()
+    try:
+        await _settled(db, {"sent": 3})
+    finally:
+        await worker.stop()
+    assert sorted(user for user, _ in line_api.deliveries) == sorted(people)  # once each
+    conflicts = [r for r in line_api.received if r["path"].endswith("/multicast")]
+    assert len(conflicts) == 2  # the first, and the retry answered 409
+
+
+async def test_a_failed_reply_is_retried_and_then_delivered(
+    db: Database, senders: dict[str, TelegramSender | LineSender], line_api: LineStandIn
+) -> None:
+    person = user_id_for("unlucky")
+    line_api.rate_limit_next(2)
+    delivery = await _queue(db, person, "สวัสดีค่ะ", channel="line")
+    worker = worker_for(db, senders)
+    await worker.start()
+    try:
+        worker.kick("line", person)
+        await _settled(db, {"sent": 1}, timeout=20)
+    finally:
+        await worker.stop()
+    async with db.session() as session:
+        row = await session.get(Delivery, delivery)
+    assert row is not None and row.attempts == 3
+    assert [m["text"] for m in line_api.messages_to(person)] == ["สวัสดีค่ะ"]
+
+
+async def test_a_reply_token_is_used_while_fresh(
+    db: Database, senders: dict[str, TelegramSender | LineSender], line_api: LineStandIn
+) -> None:
+    person = user_id_for("fresh")
+    token = line_api.issue_reply_token(person)
+    sent = await senders["line"].send(Recipient(person, token), [Reply("hi")], retry_key="r")
+    assert sent == [] and [r["path"] for r in line_api.received] == ["/v2/bot/message/reply"]

@@ -33,12 +33,20 @@ class Catalog:
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalog:
+        """locales/<lang>.yml, and each feature's locales/<feature>/<lang>.yml (keys unique)."""
         texts: dict[str, dict[str, str]] = {}
         for lang in LANGUAGES:
-            path = directory / f"{lang}.yml"
-            if path.exists():
+            merged: dict[str, str] = {}
+            for path in [directory / f"{lang}.yml", *sorted(directory.glob(f"*/{lang}.yml"))]:
+                if not path.exists():
+                    continue
                 data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-                texts[lang] = {str(k): str(v) for k, v in data.items()}
+                for key, value in data.items():
+                    if str(key) in merged:
+                        raise ValueError(f"{path}: text {key!r} is defined twice")
+                    merged[str(key)] = str(value)
+            if merged:
+                texts[lang] = merged
         return cls(texts)
 
     def missing(self) -> dict[str, list[str]]:

@@ -47,3 +47,16 @@ def test_missing_text_falls_back_to_english() -> None:
     catalog = Catalog({"en": {"hello": "Hello {name}"}, "th": {}})
     assert catalog.get("th", "hello", name="Somchai") == "Hello Somchai"
     assert catalog.missing() == {lang: ["hello"] for lang in LANGUAGES if lang != "en"}
+
+
+def test_feature_texts_are_merged_and_a_key_defined_twice_is_refused(tmp_path: object) -> None:
+    from pathlib import Path
+
+    root = Path(str(tmp_path))
+    (root / "events").mkdir()
+    (root / "en.yml").write_text('greet: "Hello"\n', encoding="utf-8")
+    (root / "events" / "en.yml").write_text('events.none: "No events"\n', encoding="utf-8")
+    assert Catalog.load(root).texts["en"] == {"greet": "Hello", "events.none": "No events"}
+    (root / "events" / "en.yml").write_text('greet: "Hi"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="defined twice"):
+        Catalog.load(root)

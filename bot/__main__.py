@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import sys
+from datetime import UTC
 
 from bot.core.settings import Settings, load_settings
 
@@ -59,7 +60,8 @@ async def deliveries(
     finally:
         await db.dispose()
     for row in rows:
-        due = row.due_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        moment = row.due_at if row.due_at.tzinfo is None else row.due_at.astimezone(UTC)
+        due = moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
         item = {
             "id": row.id,
             "kind": row.kind,

@@ -1,4 +1,4 @@
-"""Command line of the NLU: train, serve, parse, evaluate (see DESIGN.md, "Command lines")."""
+"""Command line of the NLU: train, serve, parse, evaluate (docs/architecture.md, "Contracts")."""
 
 from __future__ import annotations
 

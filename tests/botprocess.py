@@ -29,7 +29,7 @@ class BotProcess:
     def __init__(
         self,
         database_url: str,
-        rasa_url: str,
+        rasa_url: str | None,
         telegram: TelegramStandIn | None = None,
         line: LineStandIn | None = None,
         **settings: str,
@@ -38,12 +38,13 @@ class BotProcess:
         self.url = f"http://127.0.0.1:{self.port}"
         env = {
             "DATABASE_URL": database_url,
-            "RASA_URL": rasa_url,
             "HOST": "127.0.0.1",
             "PORT": str(self.port),
             "LOG_LEVEL": "WARNING",
             "DELIVERY_LEASE_SECONDS": "3",
         }
+        if rasa_url is not None:  # else the bot starts a Rasa server of its own
+            env["RASA_URL"] = rasa_url
         if telegram is not None:
             env |= {
                 "TELEGRAM_TOKEN": telegram.token,
@@ -107,3 +108,21 @@ class BotProcess:
             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
         )
         return response.status_code
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's children (Linux /proc)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text()
+        found += [int(child) for child in text.split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while pid runs (a zombie counts as gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status

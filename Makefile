@@ -12,7 +12,7 @@ chat: setup
 	.venv/bin/python -m bot chat
 
 # PostgreSQL for the tests (scripts/postgres_for_tests.py): checked before training; the bot's
-# tests run with TEST_POSTGRES_URL set to a server it found or started, and stopped again after.
+# tests run with TEST_POSTGRES_URL set to the server it found, or started (and stops again).
 test: setup
 	.venv/bin/python scripts/postgres_for_tests.py --check
 	.venv/bin/python -m nlu train

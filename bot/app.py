@@ -97,7 +97,12 @@ async def running_app(
             stack.push_async_callback(asyncio.to_thread, server.stop)
             url = await asyncio.to_thread(server.wait_ready)
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
-        nlu = NluClient(url, token=token)
+        nlu = NluClient(
+            url,
+            token=token,
+            connect_timeout=settings.rasa_connect_timeout,
+            read_timeout=settings.rasa_read_timeout,
+        )
         stack.push_async_callback(nlu.aclose)
         texts, knowledge = Catalog.load(), Knowledge.load()
 

@@ -42,6 +42,8 @@ class BotProcess:
             "PORT": str(self.port),
             "LOG_LEVEL": "WARNING",
             "DELIVERY_LEASE_SECONDS": "3",
+            # The scripted NLU shares a busy test process: don't take its slowness for Rasa's.
+            "RASA_READ_TIMEOUT": "15",
         }
         if rasa_url is not None:  # else the bot starts a Rasa server of its own
             env["RASA_URL"] = rasa_url

@@ -18,6 +18,8 @@ from bot.dispatcher import Dispatcher
 from bot.storage.database import Database
 from nlu.client import NluClient
 from nlu.server import LocalRasaServer
+from tests.standins.line import LineStandIn
+from tests.standins.telegram import TelegramStandIn
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -109,3 +111,17 @@ def dispatcher(
 ) -> Dispatcher:
     """The dispatcher alone: its replies are written to the outbox, nothing sends them."""
     return Dispatcher(sqlite_db, nlu, texts, knowledge, SystemClock())
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[TelegramStandIn]:
+    """The stand-in Telegram Bot API on 127.0.0.1."""
+    async with TelegramStandIn() as api:
+        yield api
+
+
+@pytest.fixture
+async def line_api() -> AsyncIterator[LineStandIn]:
+    """The stand-in LINE Messaging API on 127.0.0.1."""
+    async with LineStandIn() as api:
+        yield api

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'bot.db'}"
     rasa_url: str | None = None
     rasa_token: SecretStr | None = None
+    # A user waits at most about connect + read for the apology when Rasa hangs.
+    rasa_connect_timeout: float = 1.0
+    rasa_read_timeout: float = 2.5
 
     telegram_token: SecretStr | None = None
     telegram_base_url: str | None = None  # Bot API server, default api.telegram.org

@@ -17,20 +17,9 @@ from bot.storage import outbox, repo
 from bot.storage.database import Database
 from bot.storage.models import Delivery, utcnow
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
+from tests.deliveries import queue
 from tests.standins.line import LineStandIn, user_id_for
 from tests.standins.telegram import TelegramStandIn
-
-
-@pytest.fixture
-async def telegram_api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-async def line_api() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as api:
-        yield api
 
 
 @pytest.fixture
@@ -48,22 +37,6 @@ async def senders(
 def worker_for(db: Database, senders: dict[str, TelegramSender | LineSender]) -> DeliveryWorker:
     config = DeliveryConfig(budgets={"telegram": 200.0, "line": 50.0}, tick_seconds=0.2)
     return DeliveryWorker(db, senders, SystemClock(), config)
-
-
-async def _queue(db: Database, chat: str, text: str, **fields: object) -> int:
-    async with db.session() as session:
-        delivery = await outbox.add(
-            session,
-            kind=str(fields.pop("kind", "reply")),
-            lane=str(fields.pop("lane", outbox.REPLY)),
-            channel=str(fields.pop("channel", "telegram")),
-            chat_id=chat,
-            replies=[Reply(text)],
-            due_at=utcnow(),
-            **fields,  # type: ignore[arg-type]
-        )
-    assert delivery is not None
-    return delivery
 
 
 async def _settled(db: Database, expected: dict[str, int], timeout: float = 15) -> None:
@@ -85,7 +58,7 @@ async def test_a_chats_replies_arrive_in_the_order_written(
         chats = [str(1000 + i) for i in range(10)]
         for n in range(5):
             for chat in random.sample(chats, len(chats)):
-                await _queue(db, chat, f"{chat}-{n}")
+                await queue(db, chat, f"{chat}-{n}")
                 worker.kick("telegram", chat)
         await _settled(db, {"sent": 50})
     finally:
@@ -103,9 +76,9 @@ async def test_a_429_waits_and_a_403_blocks_the_person(
     telegram_api.blocked_chats.add(66)
     telegram_api.rate_limit_next(1, retry_after=1)
     worker = worker_for(db, senders)
-    await _queue(db, "55", "news", kind="broadcast", lane=outbox.BULK)
-    await _queue(db, "66", "news", kind="broadcast", lane=outbox.BULK)
-    await _queue(db, "66", "more news", kind="broadcast", lane=outbox.BULK)
+    await queue(db, "55", "news", kind="broadcast", lane=outbox.BULK)
+    await queue(db, "66", "news", kind="broadcast", lane=outbox.BULK)
+    await queue(db, "66", "more news", kind="broadcast", lane=outbox.BULK)
     await worker.start()
     try:
         await _settled(db, {"sent": 1, "blocked": 2})
@@ -152,7 +125,7 @@ async def test_a_line_batch_interrupted_by_a_crash_is_not_delivered_twice(
 ) -> None:
     people = [user_id_for(f"crash-{i}") for i in range(3)]
     for person in people:
-        await _queue(
+        await queue(
             db,
             person,
             "news",
@@ -190,7 +163,7 @@ async def test_a_failed_reply_is_retried_and_then_delivered(
 ) -> None:
     person = user_id_for("unlucky")
     line_api.rate_limit_next(2)
-    delivery = await _queue(db, person, "สวัสดีค่ะ", channel="line")
+    delivery = await queue(db, person, "สวัสดีค่ะ", channel="line")
     worker = worker_for(db, senders)
     await worker.start()
     try:

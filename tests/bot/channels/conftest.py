@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ from bot.app import App, running_app
 from bot.core.settings import Settings, load_settings
 from bot.server import build_web_app
 from bot.storage import repo
-from tests.standins.line import LineStandIn
+from tests.standins.line import LineStandIn, sign, webhook_body
 from tests.standins.server import StandInServer
 from tests.standins.telegram import Json, TelegramStandIn
 
@@ -42,18 +43,6 @@ class RunningBot:
     app: App
     url: str
     http: httpx.AsyncClient
-
-
-@pytest.fixture
-async def telegram_api() -> AsyncIterator[TelegramStandIn]:
-    async with TelegramStandIn() as api:
-        yield api
-
-
-@pytest.fixture
-async def line_api() -> AsyncIterator[LineStandIn]:
-    async with LineStandIn() as api:
-        yield api
 
 
 def bot_settings(
@@ -127,11 +116,37 @@ def sent_to(chat_id: int) -> Callable[[Json], bool]:
     return lambda sent: str(sent.get("chat_id")) == str(chat_id)
 
 
-async def post_telegram(bot: RunningBot, update: Json, *, secret: str = SECRET_TOKEN) -> int:
-    """POST an update to the bot's Telegram webhook; the HTTP status."""
+async def post_telegram(
+    bot: RunningBot,
+    update: Json | None = None,
+    *,
+    body: str | None = None,
+    secret: str = SECRET_TOKEN,
+) -> int:
+    """POST an update (or a raw JSON body) to the bot's Telegram webhook; the HTTP status."""
     response = await bot.http.post(
-        "/telegram/webhook", json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}
+        "/telegram/webhook",
+        content=json.dumps(update) if body is None else body,
+        headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"},
     )
+    return response.status_code
+
+
+async def post_line(
+    bot: RunningBot,
+    line_api: LineStandIn,
+    events: list[Json] | None = None,
+    *,
+    body: bytes | None = None,
+    signature: str | None = None,
+) -> int:
+    """POST events (or a raw body), signed with the channel secret, to the LINE webhook."""
+    body = webhook_body(events or []) if body is None else body
+    headers = {
+        "Content-Type": "application/json",
+        "X-Line-Signature": signature or sign(body, line_api.channel_secret),
+    }
+    response = await bot.http.post("/line/webhook", content=body, headers=headers)
     return response.status_code
 
 

@@ -21,6 +21,7 @@ from tests.bot.channels.conftest import (
     RunningBot,
     handoff_recorded,
     json_documents,
+    post_line,
     post_telegram,
     sent_to,
     staff_reply,
@@ -37,22 +38,6 @@ from tests.standins.line import (
     webhook_body,
 )
 from tests.standins.telegram import TelegramStandIn
-
-
-async def _post(
-    bot: RunningBot,
-    line_api: LineStandIn,
-    events: list[dict[str, object]],
-    *,
-    signature: str | None = None,
-) -> int:
-    body = webhook_body(events)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Line-Signature": signature or sign(body, line_api.channel_secret),
-    }
-    response = await bot.http.post("/line/webhook", content=body, headers=headers)
-    return response.status_code
 
 
 def _texts(line_api: LineStandIn, user: str) -> list[str]:
@@ -77,7 +62,7 @@ async def test_answers_in_the_users_language_by_reply(
     for intent, question in asker.questions:
         before = len(_texts(line_api, user))
         event = text_event(user, question, reply_token=line_api.issue_reply_token(user))
-        assert await _post(webhook_bot, line_api, [event]) == 200
+        assert await post_line(webhook_bot, line_api, [event]) == 200
         answer = (await _wait_texts(line_api, user, before + 1))[before]
         assert answer == knowledge.entries[intent].answer.texts[asker.lang], question
     replies = [r for r in line_api.received if r["path"].endswith("/reply")]
@@ -89,7 +74,7 @@ async def test_a_bad_or_missing_signature_is_400_and_stores_nothing(
     webhook_bot: RunningBot, line_api: LineStandIn
 ) -> None:
     event = text_event(user_id_for("mallory"), "hello", reply_token="x")
-    assert await _post(webhook_bot, line_api, [event], signature="bm90IGEgc2lnbmF0dXJl") == 400
+    assert await post_line(webhook_bot, line_api, [event], signature="bm90IGEgc2lnbmF0dXJl") == 400
     response = await webhook_bot.http.post(
         "/line/webhook", content=webhook_body([event]), headers={"Content-Type": "application/json"}
     )
@@ -105,9 +90,9 @@ async def test_a_redelivered_event_is_handled_once(
 ) -> None:
     user = user_id_for("twice")
     event = text_event(user, "hello", reply_token=line_api.issue_reply_token(user))
-    assert await _post(webhook_bot, line_api, [event]) == 200
+    assert await post_line(webhook_bot, line_api, [event]) == 200
     redelivered = {**event, "deliveryContext": {"isRedelivery": True}}
-    assert await _post(webhook_bot, line_api, [redelivered]) == 200
+    assert await post_line(webhook_bot, line_api, [redelivered]) == 200
     await _wait_texts(line_api, user)
     await asyncio.sleep(0.3)
     assert len(_texts(line_api, user)) == 1
@@ -121,7 +106,7 @@ async def test_a_stale_reply_token_falls_back_to_push_with_a_retry_key(
     event = text_event(
         user, "hello", reply_token=token, timestamp=int(time.time() * 1000) - 120_000
     )
-    assert await _post(webhook_bot, line_api, [event]) == 200
+    assert await post_line(webhook_bot, line_api, [event]) == 200
     assert (await _wait_texts(line_api, user))[0] == texts.get("en", "greet", name="")
     (push,) = [r for r in line_api.received if r["path"].endswith("/push")]
     assert push["retry_key"] and push["json"]["to"] == user
@@ -133,7 +118,7 @@ async def test_follow_greets_in_the_profile_language(
     user = user_id_for("thai-follower")
     line_api.profiles[user] = {"displayName": "Somchai", "language": "th"}
     event = follow_event(user, reply_token=line_api.issue_reply_token(user))
-    assert await _post(webhook_bot, line_api, [event]) == 200
+    assert await post_line(webhook_bot, line_api, [event]) == 200
     assert (await _wait_texts(line_api, user))[0] == texts.get("th", "greet", name="")
 
 
@@ -145,7 +130,7 @@ async def test_postback_buttons_and_stickers(
         postback_event(user, "lang:km", reply_token=line_api.issue_reply_token(user)),
         sticker_event(user, reply_token=line_api.issue_reply_token(user)),
     ]
-    assert await _post(webhook_bot, line_api, events) == 200
+    assert await post_line(webhook_bot, line_api, events) == 200
     assert await _wait_texts(line_api, user, 2) == [
         texts.get("km", "language.changed"),
         texts.get("km", "unsupported.sticker"),
@@ -156,12 +141,12 @@ async def test_unfollow_marks_the_user_blocked(
     webhook_bot: RunningBot, line_api: LineStandIn
 ) -> None:
     user = user_id_for("leaver")
-    await _post(
+    await post_line(
         webhook_bot,
         line_api,
         [text_event(user, "hi", reply_token=line_api.issue_reply_token(user))],
     )
-    assert await _post(webhook_bot, line_api, [unfollow_event(user)]) == 200
+    assert await post_line(webhook_bot, line_api, [unfollow_event(user)]) == 200
     async with webhook_bot.app.db.session() as session:
         stored = await session.scalar(select(User).where(User.external_id == user))
     assert stored is not None and stored.blocked
@@ -170,7 +155,7 @@ async def test_unfollow_marks_the_user_blocked(
 async def test_an_oversized_body_is_413(webhook_bot: RunningBot, line_api: LineStandIn) -> None:
     user = user_id_for("big")
     event = text_event(user, "x" * 300_000, reply_token="t")
-    assert await _post(webhook_bot, line_api, [event]) == 413
+    assert await post_line(webhook_bot, line_api, [event]) == 413
 
 
 async def test_one_failing_event_does_not_stop_the_others(
@@ -182,7 +167,7 @@ async def test_one_failing_event_does_not_stop_the_others(
         text_event(user_id_for("unlucky"), "hello", reply_token="not-issued"),
         text_event(good, "hello", reply_token=line_api.issue_reply_token(good)),
     ]
-    assert await _post(webhook_bot, line_api, events) == 200
+    assert await post_line(webhook_bot, line_api, events) == 200
     assert await _wait_texts(line_api, good)
 
 
@@ -225,7 +210,7 @@ async def test_a_line_user_is_put_through_to_staff_on_telegram_and_gets_the_answ
     user = user_id_for("asks-for-a-person")
     question = "ຢາກລົມກັບພະນັກງານແດ່"  # Lao: "I'd like to talk to a member of staff"
     event = text_event(user, question, reply_token=line_api.issue_reply_token(user))
-    assert await _post(staff_bot, line_api, [event]) == 200
+    assert await post_line(staff_bot, line_api, [event]) == 200
     assert await _wait_texts(line_api, user) == [texts.get("lo", "human.forwarded")]
     forwarded = await telegram_api.wait_for(sent_to(STAFF_CHAT))
     assert question in forwarded["text"] and "line:" in forwarded["text"]
@@ -245,15 +230,6 @@ async def test_a_line_user_is_put_through_to_staff_on_telegram_and_gets_the_answ
 async def test_deeply_nested_signed_json_is_a_400_never_a_500(
     webhook_bot: RunningBot, line_api: LineStandIn, depth: int
 ) -> None:
-    body = (
-        '{"destination": "Ubot", "events": [], "x": ' + "[" * depth + "]" * depth + "}"
-    ).encode()
-    response = await webhook_bot.http.post(
-        "/line/webhook",
-        content=body,
-        headers={
-            "Content-Type": "application/json",
-            "X-Line-Signature": sign(body, line_api.channel_secret),
-        },
-    )
-    assert response.status_code == (400 if depth + 1 > MAX_JSON_DEPTH else 200)
+    body = '{"destination": "Ubot", "events": [], "x": ' + "[" * depth + "]" * depth + "}"
+    status = await post_line(webhook_bot, line_api, body=body.encode())
+    assert status == (400 if depth + 1 > MAX_JSON_DEPTH else 200)

@@ -17,12 +17,13 @@ from tests.bot.channels.conftest import (
     STAFF_MEMBER,
     bot_settings,
     handoff_recorded,
+    post_line,
     post_telegram,
     sent_to,
     staff_reply,
     start_bot,
 )
-from tests.standins.line import LineStandIn, sign, text_event, user_id_for, webhook_body
+from tests.standins.line import LineStandIn, text_event, user_id_for
 from tests.standins.telegram import TelegramStandIn
 
 TEXTS = [
@@ -60,17 +61,8 @@ async def test_debug_logs_hold_no_secret_and_no_message_text(
             await handoff_recorded(bot, forwarded)
             assert await post_telegram(bot, staff_reply(telegram_api, forwarded, TEXTS[2])) == 200
             await telegram_api.wait_for(lambda s: sent_to(6002)(s) and TEXTS[2] in s["text"])
-            user = user_id_for("logs")
-            body = webhook_body([text_event(user, TEXTS[3], reply_token="x")])
-            response = await bot.http.post(
-                "/line/webhook",
-                content=body,
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Line-Signature": sign(body, line_api.channel_secret),
-                },
-            )
-            assert response.status_code == 200
+            event = text_event(user_id_for("logs"), TEXTS[3], reply_token="x")
+            assert await post_line(bot, line_api, [event]) == 200
             await line_api.wait_for(lambda request: request["path"].endswith("/push"))
     finally:
         undo()

@@ -7,28 +7,13 @@ from bot.core.messages import Reply
 from bot.storage import outbox
 from bot.storage.database import Database
 from bot.storage.models import Delivery, utcnow
+from tests.deliveries import queue
 
 LEASE = timedelta(seconds=30)
 
 
-async def _add(db: Database, chat: str, text: str, **fields: object) -> int:
-    async with db.session() as session:
-        delivery = await outbox.add(
-            session,
-            kind=str(fields.pop("kind", "reply")),
-            lane=str(fields.pop("lane", outbox.REPLY)),
-            channel=str(fields.pop("channel", "telegram")),
-            chat_id=chat,
-            replies=[Reply(text)],
-            due_at=utcnow() - timedelta(seconds=1),
-            **fields,  # type: ignore[arg-type]
-        )
-    assert delivery is not None
-    return delivery
-
-
 async def test_a_dedupe_key_is_queued_once(db: Database) -> None:
-    first = await _add(db, "1", "hi", dedupe_key="reminder:e1:v1:1d:7")
+    first = await queue(db, "1", "hi", dedupe_key="reminder:e1:v1:1d:7")
     async with db.session() as session:
         again = await outbox.add(
             session,
@@ -43,8 +28,8 @@ async def test_a_dedupe_key_is_queued_once(db: Database) -> None:
 
 
 async def test_a_chats_replies_are_claimed_one_after_another(db: Database) -> None:
-    ids = [await _add(db, "42", f"reply {i}") for i in range(3)]
-    await _add(db, "43", "another chat")
+    ids = [await queue(db, "42", f"reply {i}") for i in range(3)]
+    await queue(db, "43", "another chat")
     async with db.session() as session:
         head = await outbox.claim_reply(session, "telegram", "42", utcnow(), LEASE)
     assert head is not None and head.id == ids[0]
@@ -61,7 +46,7 @@ async def test_a_chats_replies_are_claimed_one_after_another(db: Database) -> No
 
 async def test_identical_line_content_is_claimed_as_one_multicast(db: Database) -> None:
     for i in range(7):
-        await _add(
+        await queue(
             db,
             f"U{i}",
             "news",
@@ -70,7 +55,7 @@ async def test_identical_line_content_is_claimed_as_one_multicast(db: Database) 
             channel="line",
             group_key="b1:th",
         )
-    await _add(
+    await queue(
         db, "U9", "other", kind="broadcast", lane=outbox.BULK, channel="line", group_key="b1:en"
     )
     async with db.session() as session:
@@ -83,9 +68,9 @@ async def test_identical_line_content_is_claimed_as_one_multicast(db: Database) 
 
 
 async def test_an_interrupted_send_is_resent_or_unknown_by_its_kind(db: Database) -> None:
-    reply = await _add(db, "1", "answer")
-    broadcast = await _add(db, "2", "news", kind="broadcast", lane=outbox.BULK)
-    line_broadcast = await _add(
+    reply = await queue(db, "1", "answer")
+    broadcast = await queue(db, "2", "news", kind="broadcast", lane=outbox.BULK)
+    line_broadcast = await queue(
         db, "U3", "news", kind="broadcast", lane=outbox.BULK, channel="line", group_key="g"
     )
     now = utcnow()
@@ -106,7 +91,7 @@ async def test_an_interrupted_send_is_resent_or_unknown_by_its_kind(db: Database
 
 
 async def test_a_live_lease_is_not_taken_for_a_crash(db: Database) -> None:
-    await _add(db, "1", "answer")
+    await queue(db, "1", "answer")
     async with db.session() as session:
         assert await outbox.claim_reply(session, "telegram", "1", utcnow(), LEASE)
     async with db.session() as session:

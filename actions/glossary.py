@@ -66,7 +66,9 @@ class Glossary:
         terms = []
         for raw in data.get("terms") or []:
             where = f"{path.name}: {raw.get('id')}"
-            use = {lang: tuple(str(form) for form in raw["use"].get(lang) or ()) for lang in LANGUAGES}
+            use = {
+                lang: tuple(str(form) for form in raw["use"].get(lang) or ()) for lang in LANGUAGES
+            }
             missing = [lang for lang in LANGUAGES if not use[lang] or not raw["why"].get(lang)]
             if missing:
                 raise GlossaryError(f"{where}: no rendering or reason in {', '.join(missing)}")
@@ -94,7 +96,9 @@ class Glossary:
             lang: tuple(re.compile(p) for p in patterns)
             for lang, patterns in (data.get("register_wrong") or {}).items()
         }
-        return cls(tuple(terms), places, registers, register_wrong, data.get("particle_limits") or {})
+        return cls(
+            tuple(terms), places, registers, register_wrong, data.get("particle_limits") or {}
+        )
 
 
 def _cell(text: str) -> str:
@@ -126,11 +130,15 @@ def render_table(glossary: Glossary) -> list[str]:
             "",
             "Named only in Chinese in the documents; the answers give these names.",
             "",
-            "| Chinese | province | " + " | ".join(lang for lang in LANGUAGES if lang != "zh") + " | note |",
+            "| Chinese | province | "
+            + " | ".join(lang for lang in LANGUAGES if lang != "zh")
+            + " | note |",
             "|---" * (len(LANGUAGES) + 2) + "|",
         ]
         for place in glossary.places:
-            names = " | ".join(_cell(place.names.get(lang, "")) for lang in LANGUAGES if lang != "zh")
+            names = " | ".join(
+                _cell(place.names.get(lang, "")) for lang in LANGUAGES if lang != "zh"
+            )
             lines.append(
                 f"| {place.zh} | {_cell(place.province)} | {names} | {_cell(place.note)} |"
             )

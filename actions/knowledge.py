@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from actions.glossary import Glossary, render_table
 from bot.core.i18n import LANGUAGES, NATIVE_NAMES
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent.parent / "data" / "knowledge"
@@ -123,15 +124,20 @@ def _cell(text: str) -> str:
     return text.strip().replace("|", "\\|").replace("\n", "<br>")
 
 
-def render_markdown(knowledge: Knowledge) -> str:
-    """docs/knowledge.md: one table per intent with every language, for native reviewers."""
+def render_markdown(knowledge: Knowledge, glossary: Glossary | None = None) -> str:
+    """docs/knowledge.md: the glossary first, then one table per intent with every language.
+
+    A native reviewer checks each term once in the glossary table, then reads the answers.
+    """
+    glossary = glossary or Glossary.load()
     lines = [
         "# The bot's answers about the initiative",
         "",
-        "Generated from `data/knowledge/` by `python -m bot knowledge-doc`; do not edit by "
-        "hand. One table per question intent, each answer in all seven languages, with the "
-        "seed sections its facts come from.",
+        "Generated from `data/glossary.yml` and `data/knowledge/` by `python -m bot "
+        "knowledge-doc`; do not edit by hand. The glossary first, then one table per question "
+        "intent, each answer in all seven languages, with the seed sections its facts come from.",
         "",
+        *render_table(glossary),
     ]
     for intent in TOPICS:
         entry = knowledge.get(intent)

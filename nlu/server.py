@@ -55,7 +55,7 @@ class LocalRasaServer:
         project: RasaProject | None = None,
         port: int | None = None,
         log_file: Path | None = None,
-        startup_timeout: float = 180.0,
+        startup_timeout: float = 300.0,
         model: Path | None = None,
     ) -> None:
         self.project = project or RasaProject()

@@ -68,6 +68,7 @@ def write_png(path: Path, survey: Survey, results: dict[str, Any], lang: str = "
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     plt.rcParams["font.family"] = FONTS
     questions = survey.questions
@@ -89,9 +90,11 @@ def write_png(path: Path, survey: Survey, results: dict[str, Any], lang: str = "
             axis.barh(labels, counts, color="#2a7f62")
             axis.invert_yaxis()
             axis.set_xlabel("responses")
+            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
         else:
             axis.bar(labels, counts, color="#2a7f62")
-            axis.set_ylabel("responses")
+            axis.set_ylabel("responses" if question.type != "text" else "answers by language")
+            axis.yaxis.set_major_locator(MaxNLocator(integer=True))
         note = f"n={figures['n']}"
         if figures.get("mean") is not None:
             note += f" · mean {figures['mean']}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -379,3 +380,40 @@ def test_invitations_wait_for_a_reasonable_local_hour() -> None:
     assert sent == datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
     assert surveys.reasonable_hour(MORNING, ZoneInfo("Asia/Bangkok")) == MORNING
     assert sent - night < timedelta(hours=11)
+
+
+async def test_staff_read_results_in_chat_and_others_may_not(
+    bot: Dispatcher, db: Database, texts: Catalog
+) -> None:
+    await bot.handle(say("telegram", "en4", "give feedback"))
+    await bot.handle(say("telegram", "en4", "3"))
+    staff = await bot.handle(say("telegram", "7", "/results general"))
+    summary = staff.replies[0].text
+    assert summary.startswith("📊 " + catalogue()["general"].title["en"])
+    assert "1:0 2:0 3:1 4:0 5:0" in summary
+    assert "completed 0" in summary
+    unknown = await bot.handle(say("telegram", "7", "/results nope"))
+    assert unknown.replies[0].text == texts.get(
+        "en", "staff.results.usage", ids="event-feedback, general"
+    )
+    refused = await bot.handle(say("telegram", "en4", "/results general"))
+    assert refused.replies[0].text == texts.get("en", "fallback")
+
+
+async def test_an_anonymous_survey_stores_no_user_id_and_still_one_response_each(
+    bot: Dispatcher, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shipped = catalogue()
+    anonymous = {
+        **shipped,
+        "general": dataclasses.replace(shipped["general"], anonymous=True),
+    }
+    monkeypatch.setattr(surveys, "catalogue", lambda: anonymous)
+    for _ in range(2):
+        await bot.handle(say("telegram", "an1", "give feedback"))
+        await bot.handle(say("telegram", "an1", "4"))
+    async with db.session() as session:
+        responses = (await session.scalars(select(SurveyResponse))).all()
+    assert len(responses) == 1
+    assert responses[0].user_id is None
+    assert len(responses[0].respondent) == 40 and "an1" not in responses[0].respondent

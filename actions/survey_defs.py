@@ -8,6 +8,7 @@ question without options, …): nothing is half-loaded.
 from __future__ import annotations
 
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ TYPES = ("rating", "nps", "choice", "choices", "text")
 SCALES = {"rating": range(1, 6), "nps": range(0, 11)}
 MAX_OPTIONS = 10  # LINE shows at most 13 quick replies; with Skip and Done this fits
 OPTION_ID_CHARS = 12  # an option id travels in a button payload (64 bytes in all)
+OPTION_TEXT_CHARS = 20  # a LINE quick-reply label shows at most 20 characters
 
 
 class SurveyError(ValueError):
@@ -138,6 +140,12 @@ def _option(reader: _Reader, node: Node, seen: set[str]) -> Option | None:
             items["id"][1], f"option id {option_id!r}: letters, digits, _ (≤{OPTION_ID_CHARS})"
         )
     seen.add(option_id)
+    for lang, label in text.items():
+        if len(label) > OPTION_TEXT_CHARS:
+            reader.problem(
+                items["text"][1],
+                f"option {option_id!r}: the {lang} text is over {OPTION_TEXT_CHARS} characters (a LINE button shows no more)",
+            )
     return Option(option_id, text)
 
 
@@ -228,5 +236,5 @@ def load(directory: Path = SURVEYS_DIR) -> dict[str, Survey]:
 
 @functools.cache
 def catalogue() -> dict[str, Survey]:
-    """The shipped surveys, loaded once on first use."""
-    return load()
+    """The surveys (data/surveys, or the directory SURVEYS_DIR names), loaded on first use."""
+    return load(Path(os.environ.get("SURVEYS_DIR") or SURVEYS_DIR))

@@ -204,8 +204,10 @@ class TakeSurvey(flows.Flow):
         index = self._index(flow)
         question = survey.questions[index]
         lines = [f"({index + 1}/{len(survey.questions)}) {_text(question.text, ctx.lang)}"]
-        response = await self._response(ctx, flow)
-        earlier = (await store.answers(ctx.session, response.id)) if response else {}
+        earlier: dict[str, object] = {}
+        if flow.data.get("changing"):  # going through a finished survey again
+            response = await self._response(ctx, flow)
+            earlier = (await store.answers(ctx.session, response.id)) if response else {}
         picked = [str(p) for p in flow.data.get("picked", [])]  # type: ignore[attr-defined]
         if question.id in earlier and flow.data.get("changing"):
             lines.append(

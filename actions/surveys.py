@@ -353,7 +353,10 @@ class TakeSurvey(flows.Flow):
             response,
             ctx.user.id,
             ctx.now(),
-            reminder_key(survey.id, response.event_id, ctx.user.id),
+            (
+                invitation_key(survey.id, response.event_id, ctx.user.id),
+                reminder_key(survey.id, response.event_id, ctx.user.id),
+            ),
         )
         await flows.end(ctx)
         return [Reply(_text(survey.thanks, ctx.lang), menu_buttons(ctx))]

@@ -141,12 +141,21 @@ async def run(participants: int, connections: int, rasa_url: str) -> dict[str, A
             ) as http:
 
                 async def post(update: dict[str, Any]) -> None:
-                    response = await http.post(
-                        "/telegram/webhook",
-                        json=update,
-                        headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
-                    )
-                    response.raise_for_status()
+                    """POST an update; on a dropped connection, again (as Telegram redelivers:
+                    the bot handles an update id once)."""
+                    for attempt in range(3):
+                        try:
+                            response = await http.post(
+                                "/telegram/webhook",
+                                json=update,
+                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
+                            )
+                            response.raise_for_status()
+                            return
+                        except httpx.TransportError:
+                            if attempt == 2:
+                                raise
+                            await asyncio.sleep(0.5)
 
                 async def next_step(inbox: asyncio.Queue[Any], want: str) -> tuple[float, Any]:
                     """The next message holding `want` (a question's number, or the thanks)."""

@@ -152,9 +152,9 @@ async def finish(
     response: SurveyResponse,
     user_id: int,
     now: datetime,
-    reminder_key: str,
+    pending_keys: Sequence[str],
 ) -> None:
-    """The response is complete: its invitation too, and a pending reminder is cancelled."""
+    """The response is complete: its invitation too; its pending invitation/reminder cancelled."""
     response.completed_at = response.completed_at or now
     response.updated_at = now
     await session.execute(
@@ -172,7 +172,7 @@ async def finish(
     )
     await session.execute(
         update(Delivery)
-        .where(Delivery.dedupe_key == reminder_key, Delivery.status == outbox.PENDING)
+        .where(Delivery.dedupe_key.in_(list(pending_keys)), Delivery.status == outbox.PENDING)
         .values(status=outbox.CANCELLED, error="the survey was finished")
         .execution_options(synchronize_session=False)
     )

@@ -58,7 +58,7 @@ async def _fill(url: str) -> None:
                     continue
                 await store.save_answer(session, response, "useful", useful or None, now)
                 await store.save_answer(session, response, "improve", improve, now)
-                await store.finish(session, response, user.id, now + timedelta(minutes=3), "-")
+                await store.finish(session, response, user.id, now + timedelta(minutes=3), ())
     finally:
         await db.dispose()
 

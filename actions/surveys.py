@@ -45,6 +45,8 @@ SURVEY_TTL = timedelta(days=7)
 # An event's survey is offered by give_feedback for this long after the invitation.
 INVITATION_OPEN = timedelta(days=7)
 REMINDER_AFTER = timedelta(hours=48)
+# An event's survey is sent this long after it ends (the day's impressions are fresh).
+AFTER_EVENT = timedelta(hours=2)
 # Free-text answers are stored up to this many characters (the person is told).
 TEXT_LIMIT = 2000
 # A typed text answers a text question only while the question is fresh; later, it is taken
@@ -505,6 +507,21 @@ async def invite(
         invited += 1
     logger.info("invited %d people to survey %s (event %s)", invited, survey_id, event_id)
     return invited
+
+
+async def invite_after_event(
+    session: AsyncSession,
+    event_id: str,
+    users: Iterable[User],
+    ended_at: datetime,
+    survey_id: str = "event-feedback",
+) -> int:
+    """For the events feature, once an event has ended: invite its subscribers to its survey.
+
+    The invitation is due AFTER_EVENT after the end (then at a reasonable local hour); safe to
+    call again for the same event (nobody is invited twice).
+    """
+    return await invite(session, survey_id, event_id, users, ended_at + AFTER_EVENT)
 
 
 async def record_reminder(

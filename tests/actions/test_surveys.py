@@ -417,3 +417,18 @@ async def test_an_anonymous_survey_stores_no_user_id_and_still_one_response_each
     assert len(responses) == 1
     assert responses[0].user_id is None
     assert len(responses[0].respondent) == 40 and "an1" not in responses[0].respondent
+
+
+async def test_inviting_after_an_event_is_safe_to_repeat(db: Database) -> None:
+    await make_user(db, "line", "lo1", "lo", "LA")
+    async with db.session() as session:
+        user = await repo.get_user(session, "line", "lo1")
+        assert user is not None
+        ended = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # 16:00 in Vientiane
+        assert await surveys.invite_after_event(session, EVENT, [user], ended) == 1
+        assert await surveys.invite_after_event(session, EVENT, [user], ended) == 0
+        rows = (await session.scalars(select(Delivery).order_by(Delivery.due_at))).all()
+    assert [row.kind for row in rows] == ["survey_invite", "survey_reminder"]
+    assert rows[0].dedupe_key == f"survey:event-feedback:{EVENT}:{user.id}"
+    assert rows[0].due_at.replace(tzinfo=UTC) == ended + timedelta(hours=2)  # 18:00 local
+    assert rows[1].due_at.replace(tzinfo=UTC) == ended + timedelta(hours=50)

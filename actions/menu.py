@@ -59,5 +59,4 @@ ACTIONS: dict[str, Action] = {
     "list_events": coming_soon,
     "subscribe_reminders": coming_soon,
     "unsubscribe_reminders": coming_soon,
-    "give_feedback": coming_soon,
 }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from actions import fallback, faq, handoff, language, menu, privacy, staff
+from actions import fallback, faq, handoff, language, menu, privacy, staff, surveys
 from actions.base import Action
 from actions.flows import Flow
 
@@ -11,10 +11,13 @@ INTENT_ACTIONS: dict[str, Action] = {
     **faq.ACTIONS,
     **language.ACTIONS,
     **privacy.ACTIONS,
+    **surveys.ACTIONS,
     **fallback.ACTIONS,
 }
-FLOWS: dict[str, Flow] = {flow.name: flow for flow in (*privacy.FLOWS, *handoff.FLOWS)}
+FLOWS: dict[str, Flow] = {
+    flow.name: flow for flow in (*privacy.FLOWS, *handoff.FLOWS, *surveys.FLOWS)
+}
 # Commands only staff may use.
-STAFF_COMMANDS: dict[str, Action] = staff.COMMANDS
+STAFF_COMMANDS: dict[str, Action] = {**staff.COMMANDS, **surveys.COMMANDS}
 # What to record once a delivery of a kind has been sent.
-ON_SENT = handoff.ON_SENT
+ON_SENT = {**handoff.ON_SENT, **surveys.ON_SENT}

@@ -95,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     listing.add_argument("--kind", help="reply, handoff, staff_answer, reminder, broadcast, …")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    survey = commands.add_parser("survey", help="feedback surveys: results for staff")
+    survey_commands = survey.add_subparsers(dest="survey_command", required=True)
+    survey_results = survey_commands.add_parser("results", help="a survey's results")
+    survey_results.add_argument("id", help="the survey id (data/surveys/<id>.yml)")
+    survey_results.add_argument("--event", help="only the responses about this event")
+    survey_results.add_argument("--json", action="store_true", help="the results as JSON")
+    survey_results.add_argument("--csv", metavar="FILE", help="one row per response (UTF-8, BOM)")
+    survey_results.add_argument("--png", metavar="FILE", help="one chart per question")
+    survey_results.add_argument("--status", choices=("all", "complete", "partial"), default="all")
+    survey_results.add_argument("--lang", default="en", help="language of the texts and charts")
     commands.add_parser("knowledge-doc", help="regenerate docs/knowledge.md from data/knowledge")
     args = parser.parse_args(argv)
     if args.command == "knowledge-doc":
@@ -114,6 +124,21 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(chat(settings))
     elif args.command == "run":
         asyncio.run(run(settings))
+    elif args.command == "survey":
+        from bot.cli_surveys import results_cli
+
+        return asyncio.run(
+            results_cli(
+                settings,
+                args.id,
+                event=args.event,
+                as_json=args.json,
+                csv_path=args.csv,
+                png_path=args.png,
+                status=args.status,
+                lang=args.lang,
+            )
+        )
     elif args.command == "deliveries":
         return asyncio.run(deliveries(settings, args.status, args.kind, args.json))
     else:

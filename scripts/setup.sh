@@ -46,3 +46,18 @@ if [ ! -x .venv-rasa/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" 
   uv pip install --quiet --python .venv-rasa/bin/python -r nlu/requirements-rasa.txt
   echo "$want" > "$stamp"
 fi
+
+# --- fonts for the survey charts (python -m bot survey results --png) -------
+# Noto covers the seven scripts: Latin/Vietnamese, Chinese (CJK), Thai, Khmer, Lao, Burmese.
+if ! fc-list 2>/dev/null | grep -q "NotoSansKhmer" || ! fc-list 2>/dev/null | grep -q "NotoSansCJK"; then
+  if command -v apt-get >/dev/null 2>&1; then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    echo "setup: installing fonts-noto-core and fonts-noto-cjk (survey charts)" >&2
+    $sudo apt-get update -qq >/dev/null 2>&1 || true
+    $sudo apt-get install -y --no-install-recommends fonts-noto-core fonts-noto-cjk >/dev/null \
+      || echo "setup: could not install the Noto fonts; survey charts may lack some scripts." >&2
+  else
+    echo "setup: install the Noto fonts (Sans, CJK, Thai, Khmer, Lao, Myanmar) for survey charts." >&2
+  fi
+fi

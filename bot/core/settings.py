@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = 10.0
 
     staff_ids: list[str] = Field(default_factory=list)  # "telegram:123", "line:U..."
+    # Anonymous surveys keep one response per person by a hash salted with this: set your own.
+    survey_salt: SecretStr = SecretStr("glm-surveys-change-me")
 
     host: str = "0.0.0.0"
     port: int = 8080

@@ -10,7 +10,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage import outbox
-from bot.storage.models import ConversationState, Handoff, MessageLog, ProcessedUpdate, User, utcnow
+from bot.storage.models import (
+    ConversationState,
+    Handoff,
+    MessageLog,
+    ProcessedUpdate,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+    User,
+    utcnow,
+)
 
 MAX_LOGGED_CHARS = 4000
 
@@ -118,8 +128,16 @@ async def end_flow(session: AsyncSession, user: User) -> None:
 
 
 async def delete_user_data(session: AsyncSession, user: User) -> None:
-    """Erase the user and everything stored about them; their pending deliveries are cancelled."""
+    """Erase the user and everything stored about them; their pending deliveries are cancelled.
+
+    Their survey responses and answers go too (results count them no more); a response to an
+    anonymous survey holds no user id and is not theirs to find.
+    """
     await outbox.cancel_for_user(session, user.id)
+    own_responses = select(SurveyResponse.id).where(SurveyResponse.user_id == user.id)
+    await session.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(own_responses)))
+    for survey_table in (SurveyResponse, SurveyInvitation):
+        await session.execute(delete(survey_table).where(survey_table.user_id == user.id))
     for table in (MessageLog, ConversationState, Handoff):
         await session.execute(delete(table).where(table.user_id == user.id))
     await session.execute(delete(User).where(User.id == user.id))

@@ -175,9 +175,11 @@ async def report_when_done(session: AsyncSession, delivery: Delivery, _ids: list
     """After a broadcast's send: when nothing is left to send, mark it done and tell staff."""
     if delivery.ref is None or not delivery.ref.isdigit():
         return
-    broadcast = await broadcasts.get(session, int(delivery.ref))
-    if broadcast is None or broadcast.status in (broadcasts.DONE, broadcasts.CANCELLED):
+    # Locked (PostgreSQL): of two batches finishing together, the second sees the first sent.
+    broadcast = await broadcasts.get(session, int(delivery.ref), lock=True)
+    if broadcast is None or broadcast.status == broadcasts.CANCELLED:
         return
+    # Whoever saw it finish first (this hook, `broadcast status`), the report goes once.
     figures = await broadcasts.report(session, broadcast, datetime.now(UTC))
     if figures["status"] != broadcasts.DONE or not broadcast.report_to:
         return

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, or_, select, table
+from sqlalchemy import ColumnElement, Select, and_, column, func, or_, select, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.announcement import Announcement
@@ -157,8 +157,9 @@ async def same_recently(session: AsyncSession, digest: str, since: datetime) -> 
     return (await session.scalars(query)).first()
 
 
-async def get(session: AsyncSession, broadcast_id: int) -> Broadcast | None:
-    return await session.get(Broadcast, broadcast_id)
+async def get(session: AsyncSession, broadcast_id: int, *, lock: bool = False) -> Broadcast | None:
+    """The broadcast; with lock, its row held until the commit (PostgreSQL)."""
+    return await session.get(Broadcast, broadcast_id, with_for_update=lock or None)
 
 
 async def listing(session: AsyncSession, limit: int = 50) -> list[Broadcast]:
@@ -178,13 +179,24 @@ async def report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
     pending = counts.get(outbox.PENDING, 0) + counts.get(outbox.SENDING, 0)
     if broadcast.status in (SCHEDULED, SENDING):
         send_at = _aware(broadcast.send_at)
+        status = broadcast.status
         if pending == 0:
-            broadcast.status = DONE
-            broadcast.finished_at = broadcast.finished_at or now
+            status = DONE
         elif send_at is None or send_at <= now:
-            broadcast.status = SENDING
-        if broadcast.status in (SENDING, DONE) and broadcast.started_at is None:
-            broadcast.started_at = send_at or broadcast.created_at
+            status = SENDING
+        if status != broadcast.status:
+            # Conditional: a cancel committed meanwhile is never overwritten.
+            await session.execute(
+                update(Broadcast)
+                .where(Broadcast.id == broadcast.id, Broadcast.status == broadcast.status)
+                .values(
+                    status=status,
+                    started_at=func.coalesce(Broadcast.started_at, send_at or now),
+                    finished_at=now if status == DONE else None,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await session.refresh(broadcast)
     return {
         "id": broadcast.id,
         "status": broadcast.status,
@@ -199,9 +211,16 @@ async def report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
 
 async def cancel(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:
     """Stop what is not yet sent; how many deliveries were cancelled."""
-    stopped = await outbox.cancel_ref(
-        session, KIND, str(broadcast.id), "the broadcast was cancelled"
+    changed = await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status.in_((DRAFT, SCHEDULED, SENDING)))
+        .values(status=CANCELLED, finished_at=now)
+        .execution_options(synchronize_session=False)
     )
-    broadcast.status = CANCELLED
-    broadcast.finished_at = now
+    stopped = 0
+    if changed.rowcount:  # type: ignore[attr-defined]
+        stopped = await outbox.cancel_ref(
+            session, KIND, str(broadcast.id), "the broadcast was cancelled"
+        )
+    await session.refresh(broadcast)
     return stopped

@@ -179,6 +179,8 @@ async def report_when_done(session: AsyncSession, delivery: Delivery, _ids: list
     broadcast = await broadcasts.get(session, int(delivery.ref), lock=True)
     if broadcast is None or broadcast.status == broadcasts.CANCELLED:
         return
+    if await broadcasts.unfinished(session, broadcast.id):
+        return
     # Whoever saw it finish first (this hook, `broadcast status`), the report goes once.
     figures = await broadcasts.report(session, broadcast, datetime.now(UTC))
     if figures["status"] != broadcasts.DONE or not broadcast.report_to:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.announcement import Announcement
 from bot.core.audience import CHANNELS, Audience
 from bot.storage import outbox
-from bot.storage.models import Broadcast, User
+from bot.storage.models import Broadcast, Delivery, User
 
 KIND = "broadcast"
 DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = "draft", "scheduled", "sending", "done", "cancelled"
@@ -207,6 +207,20 @@ async def report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
         "unknown": counts.get(outbox.UNKNOWN, 0),
         "pending": pending,
     }
+
+
+async def unfinished(session: AsyncSession, broadcast_id: int) -> bool:
+    """Whether any of the broadcast's deliveries is still pending or being sent (an index seek)."""
+    query = (
+        select(Delivery.id)
+        .where(
+            Delivery.kind == KIND,
+            Delivery.ref == str(broadcast_id),
+            Delivery.status.in_((outbox.PENDING, outbox.SENDING)),
+        )
+        .limit(1)
+    )
+    return (await session.execute(query)).first() is not None
 
 
 async def cancel(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -97,6 +97,19 @@ async def statuses(database_url: str) -> dict[tuple[str, str], str]:
                 )
             )
             return {(ch, chat): status for ch, chat, status in rows.all()}
+    finally:
+        await db.dispose()
+
+
+async def unsent(database_url: str) -> int:
+    """Broadcast deliveries still pending or being sent."""
+    db = Database(database_url)
+    try:
+        async with db.session() as session:
+            query = select(func.count()).where(
+                Delivery.kind == "broadcast", Delivery.status.in_(("pending", "sending"))
+            )
+            return int((await session.execute(query)).scalar_one())
     finally:
         await db.dispose()
 
@@ -206,8 +219,7 @@ async def run(
                         print(f"killed at {received()} received; restarting", file=sys.stderr)
                         bot = start_bot(env)
                         await wait_healthy(url)
-                    rows = await statuses(database_url)
-                    if rows and all(s not in ("pending", "sending") for s in rows.values()):
+                    if not await unsent(database_url):
                         finished.set()
                         return
                     await asyncio.sleep(1.0)

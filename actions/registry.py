@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from actions import fallback, faq, handoff, language, menu, privacy, staff, surveys
+from actions import (
+    broadcast,
+    fallback,
+    faq,
+    handoff,
+    language,
+    menu,
+    notifications,
+    privacy,
+    staff,
+    surveys,
+)
 from actions.base import Action
 from actions.flows import Flow
 
@@ -12,12 +23,13 @@ INTENT_ACTIONS: dict[str, Action] = {
     **language.ACTIONS,
     **privacy.ACTIONS,
     **surveys.ACTIONS,
+    **notifications.ACTIONS,
     **fallback.ACTIONS,
 }
 FLOWS: dict[str, Flow] = {
-    flow.name: flow for flow in (*privacy.FLOWS, *handoff.FLOWS, *surveys.FLOWS)
+    flow.name: flow for flow in (*privacy.FLOWS, *handoff.FLOWS, *surveys.FLOWS, *broadcast.FLOWS)
 }
 # Commands only staff may use.
-STAFF_COMMANDS: dict[str, Action] = {**staff.COMMANDS, **surveys.COMMANDS}
+STAFF_COMMANDS: dict[str, Action] = {**staff.COMMANDS, **surveys.COMMANDS, **broadcast.COMMANDS}
 # What to record once a delivery of a kind has been sent.
-ON_SENT = {**handoff.ON_SENT, **surveys.ON_SENT}
+ON_SENT = {**handoff.ON_SENT, **surveys.ON_SENT, **broadcast.ON_SENT}

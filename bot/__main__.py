@@ -105,6 +105,19 @@ def main(argv: list[str] | None = None) -> int:
     survey_results.add_argument("--png", metavar="FILE", help="one chart per question")
     survey_results.add_argument("--status", choices=("all", "complete", "partial"), default="all")
     survey_results.add_argument("--lang", default="en", help="language of the texts and charts")
+    broadcast = commands.add_parser("broadcast", help="staff announcements")
+    steps = broadcast.add_subparsers(dest="action", required=True)
+    send = steps.add_parser("send", help="preview a broadcast, then queue it")
+    send.add_argument("--message", required=True, metavar="FILE", help="the message file (YAML)")
+    send.add_argument("--audience", required=True, metavar="EXPR", help="e.g. 'lang=th,en'")
+    send.add_argument("--at", metavar="ISO8601", help="send time (UTC unless it has a zone)")
+    send.add_argument("--yes", action="store_true", help="send without asking to confirm")
+    steps.add_parser("list", help="every broadcast, newest first")
+    state = steps.add_parser("status", help="a broadcast's status and counts")
+    state.add_argument("id", type=int)
+    state.add_argument("--json", action="store_true")
+    stop = steps.add_parser("cancel", help="stop what a broadcast has not yet sent")
+    stop.add_argument("id", type=int)
     commands.add_parser("knowledge-doc", help="regenerate docs/knowledge.md from data/knowledge")
     args = parser.parse_args(argv)
     if args.command == "knowledge-doc":
@@ -139,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
                 lang=args.lang,
             )
         )
+    elif args.command == "broadcast":
+        from bot.cli_broadcast import run_cli
+
+        return asyncio.run(run_cli(settings, args))
     elif args.command == "deliveries":
         return asyncio.run(deliveries(settings, args.status, args.kind, args.json))
     else:

@@ -226,8 +226,10 @@ class Dispatcher:
             ):
                 logger.info("update %s on %s already handled", incoming.update_id, incoming.channel)
                 return Outcome([], self.default_language, duplicate=True)
+            # The person's own chat (reminders, broadcasts, staff answers go there), not a group
+            # or the staff chat they wrote in: on every channel it has the user's id.
             user, _ = await repo.get_or_create_user(
-                session, incoming.channel, incoming.user_id, incoming.chat_id
+                session, incoming.channel, incoming.user_id, incoming.user_id
             )
             user.blocked = False  # they wrote to us
             lang = resolve_language(
@@ -377,4 +379,32 @@ class Dispatcher:
         command = ctx.incoming.command()
         if command in STAFF_COMMANDS and self.staff.is_member(ctx.incoming):
             return await STAFF_COMMANDS[command](ctx)
+        if self.staff.is_member(ctx.incoming) and ctx.incoming.reply_to is None:
+            replies = await self._staff_flow(ctx)
+            if replies is not None:
+                return replies
         return await answer_from_staff(ctx)
+
+    async def _staff_flow(self, ctx: Context) -> list[Reply] | None:
+        """A staff member's own flow in the staff chat (composing a broadcast): its buttons,
+        its answers and /cancel; None when the message is not for it."""
+        incoming = ctx.incoming
+        flow, handler = await flows.active(ctx, FLOWS)
+        if flow is None or handler is None:
+            return None
+        ctx.flow = flow
+        if incoming.command() == "cancel":
+            await flows.end(ctx)
+            return [Reply(ctx.t("cancelled"))]
+        if incoming.kind is Kind.BUTTON:
+            try:
+                payload = unpack(incoming.data)
+            except PayloadError as error:
+                logger.info("refused a button payload in the staff chat: %s", error)
+                return []
+            if isinstance(payload, FlowStep) and payload.flow_id == flow.flow_id:
+                return await handler.on_choice(ctx, flow, payload.value)
+            return [Reply(ctx.t("flow.expired"))]
+        if incoming.kind is Kind.TEXT and not incoming.command():
+            return await handler.on_text(ctx, flow)
+        return None

@@ -25,6 +25,7 @@ from linebot.v3.messaging import (
     QuickReplyItem,
     ReplyMessageRequest,
     TextMessage,
+    URIAction,
 )
 from linebot.v3.webhook import WebhookParser
 from linebot.v3.webhooks import (
@@ -100,7 +101,9 @@ def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
         quick_reply = QuickReply(
             items=[
                 QuickReplyItem(
-                    action=PostbackAction(
+                    action=URIAction(label=clip(b.label, 20), uri=b.url)
+                    if b.url
+                    else PostbackAction(
                         label=clip(b.label, 20), data=b.data, display_text=clip(b.label, 300)
                     )
                 )

@@ -207,7 +207,12 @@ class TelegramSender:
         if reply.buttons:
             markup = InlineKeyboardMarkup(
                 [
-                    [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                    [
+                        InlineKeyboardButton(b.label, url=b.url)
+                        if b.url
+                        else InlineKeyboardButton(b.label, callback_data=b.data)
+                        for b in row
+                    ]
                     for row in reply.button_rows()
                 ]
             )

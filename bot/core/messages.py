@@ -38,6 +38,7 @@ COMMANDS = {
     "help": "intent:help",
     "language": "intent:change_language",
     "privacy": "intent:delete_my_data",
+    "notifications": "intent:notifications",
     "cancel": "cancel",
 }
 
@@ -68,10 +69,11 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
-    """A button: its label and the payload sent back when pressed."""
+    """A button: its label and the payload sent back when pressed, or a link it opens."""
 
     label: str
-    data: str
+    data: str = ""
+    url: str | None = None  # a link button (broadcasts): opens url, sends nothing back
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,9 @@ class Reply:
         """A JSON-able dict (how the outbox stores what it will send)."""
         data: dict[str, Any] = {"text": self.text}
         if self.buttons:
-            data["buttons"] = [[b.label, b.data] for b in self.buttons]
+            data["buttons"] = [
+                [b.label, b.data, b.url] if b.url else [b.label, b.data] for b in self.buttons
+            ]
             data["columns"] = self.columns
         if self.image_url:
             data["image_url"] = self.image_url
@@ -106,7 +110,10 @@ class Reply:
     def from_json(cls, data: dict[str, Any]) -> Reply:
         return cls(
             str(data["text"]),
-            tuple(Button(str(label), str(payload)) for label, payload in data.get("buttons", [])),
+            tuple(
+                Button(str(item[0]), str(item[1]), str(item[2]) if len(item) > 2 else None)
+                for item in data.get("buttons", [])
+            ),
             int(data.get("columns", 2)),
             data.get("image_url"),
             data.get("document_url"),

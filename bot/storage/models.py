@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -43,6 +44,8 @@ class User(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Staff broadcasts reach the person (`/notifications` turns them off and on).
+    announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -118,6 +121,7 @@ class Delivery(Base):
     __table_args__ = (
         Index("ix_deliveries_due", "status", "lane", "channel", "due_at"),
         Index("ix_deliveries_recipient", "channel", "chat_id", "lane", "id"),
+        Index("ix_deliveries_kind_ref", "kind", "ref", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -211,3 +215,29 @@ class SurveyInvitation(Base):
     invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Broadcast(Base):
+    """A staff announcement: its message, audience, send time and status.
+
+    Its deliveries are outbox rows of kind "broadcast" whose ref is the broadcast's id; the
+    counts (sent, blocked, failed, unknown, pending) are read from them, never stored twice.
+    Status: draft → scheduled → sending → done, or cancelled.
+    """
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(80))  # "telegram:123", "cli:<login>"
+    message: Mapped[dict[str, object]] = mapped_column(JSON)  # the message file, as parsed
+    audience: Mapped[str] = mapped_column(Text)
+    fallback: Mapped[str | None] = mapped_column(String(8))
+    send_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # Where the final report goes ("telegram:<chat id>"), when composed in a chat.
+    report_to: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

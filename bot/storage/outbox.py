@@ -78,6 +78,36 @@ async def add(
     return result.scalar_one_or_none()
 
 
+async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Queue many deliveries at once (a broadcast): each row holds add()'s keyword arguments.
+
+    A row whose dedupe_key was queued before is skipped.
+    """
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    values = [
+        {
+            "kind": row["kind"],
+            "lane": row.get("lane", BULK),
+            "user_id": row.get("user_id"),
+            "channel": row["channel"],
+            "chat_id": row["chat_id"],
+            "content": [reply.to_json() for reply in row["replies"]],
+            "due_at": row["due_at"],
+            "status": PENDING,
+            "attempts": 0,
+            "retry_key": new_key(),
+            "group_key": row.get("group_key"),
+            "dedupe_key": row.get("dedupe_key"),
+            "ref": row.get("ref"),
+            "created_at": row["due_at"],
+        }
+        for row in rows
+    ]
+    for start in range(0, len(values), 1000):
+        statement = insert(Delivery).on_conflict_do_nothing(index_elements=["dedupe_key"])
+        await session.execute(statement, values[start : start + 1000])
+
+
 def _skip_locked(query: Select[Any], session: AsyncSession) -> Select[Any]:
     if session.bind.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
@@ -283,6 +313,27 @@ async def cancel_for_user(session: AsyncSession, user_id: int) -> None:
         .values(status=CANCELLED, content=[], error="the person deleted their data")
         .execution_options(synchronize_session=False)
     )
+
+
+async def cancel_ref(session: AsyncSession, kind: str, ref: str, reason: str) -> int:
+    """The pending deliveries of one kind about ref (a broadcast) are cancelled; how many."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.kind == kind, Delivery.ref == ref, Delivery.status == PENDING)
+        .values(status=CANCELLED, error=reason[:MAX_ERROR])
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def counts_for(session: AsyncSession, kind: str, ref: str) -> dict[str, int]:
+    """How many deliveries of one kind about ref are in each status."""
+    rows = await session.execute(
+        select(Delivery.status, func.count())
+        .where(Delivery.kind == kind, Delivery.ref == ref)
+        .group_by(Delivery.status)
+    )
+    return {status: count for status, count in rows.all()}
 
 
 async def listing(

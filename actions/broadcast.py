@@ -1,0 +1,378 @@
+"""Staff broadcasts: plan (audience, language versions, limits), preview, queue, report.
+
+The command line (bot/cli_broadcast.py) and the staff's `/broadcast` flow in Telegram share
+`plan` and `queue`; the deliveries go through the outbox's bulk lanes (Telegram at its budget,
+LINE by multicast of one language version).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import ClassVar
+
+import yaml
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from actions import flows
+from actions.base import Action, Context
+from bot.core import announcement as announcements
+from bot.core import audience as audiences
+from bot.core.announcement import Announcement
+from bot.core.audience import Audience
+from bot.core.i18n import LANGUAGES, NATIVE_NAMES, Catalog
+from bot.core.messages import Button, Reply
+from bot.core.payloads import FlowStep
+from bot.storage import broadcasts, outbox
+from bot.storage.broadcasts import Person
+from bot.storage.models import Broadcast, ConversationState, Delivery
+
+logger = logging.getLogger(__name__)
+
+# The same content queued again within this time asks for a confirmation first.
+REPEAT_WINDOW = timedelta(minutes=1)
+# Sends a second of each channel's bulk lane (Telegram's budget; LINE multicasts of 500).
+TELEGRAM_RATE = 25.0
+LINE_REQUESTS_RATE = 100.0
+LINE_PER_REQUEST = 500
+
+
+@dataclass
+class Plan:
+    """Who gets which language version of an announcement, and what stops it being sent."""
+
+    announcement: Announcement
+    audience: Audience
+    people: list[Person]
+    send_at: datetime | None = None
+    problems: list[str] = field(default_factory=list)
+    # (channel, version) → people; version None = left out (no text in their language).
+    groups: Counter[tuple[str, str | None]] = field(default_factory=Counter)
+
+    @property
+    def recipients(self) -> int:
+        return sum(n for (_, version), n in self.groups.items() if version is not None)
+
+    @property
+    def left_out(self) -> int:
+        return sum(n for (_, version), n in self.groups.items() if version is None)
+
+    @property
+    def own_language(self) -> int:
+        return sum(1 for p in self.people if p.lang in self.announcement.languages)
+
+    @property
+    def fallback(self) -> int:
+        return self.recipients - self.own_language
+
+    def seconds(self) -> float:
+        """About how long sending takes at the lanes' budgets."""
+        telegram = sum(n for (ch, v), n in self.groups.items() if ch == "telegram" and v)
+        line = sum(
+            math.ceil(n / LINE_PER_REQUEST)
+            for (ch, v), n in self.groups.items()
+            if ch == "line" and v
+        )
+        return max(telegram / TELEGRAM_RATE, line / LINE_REQUESTS_RATE)
+
+
+async def plan(
+    session: AsyncSession,
+    announcement: Announcement,
+    audience: Audience,
+    now: datetime,
+    send_at: datetime | None = None,
+    default_language: str = "en",
+) -> Plan:
+    """The audience looked up and split by channel and language version; the problems found."""
+    people = await broadcasts.audience_of(session, audience, default_language)
+    result = Plan(announcement, audience, people, send_at, announcement.problems())
+    for person in people:
+        result.groups[(person.channel, announcement.version_for(person.lang))] += 1
+    if send_at is not None and send_at <= now:
+        result.problems.append(f"the send time {send_at:%Y-%m-%d %H:%M} UTC is in the past")
+    if result.recipients == 0:
+        result.problems.append("nobody is in this audience: nothing would be sent")
+    return result
+
+
+def summary(texts: Catalog, lang: str, result: Plan) -> str:
+    """Recipients per channel and language, fallback and left out, LINE messages, time."""
+    lines = []
+    for (channel, version), count in sorted(
+        result.groups.items(), key=lambda item: (item[0][0], item[0][1] or "~")
+    ):
+        name = NATIVE_NAMES[version] if version else "—"
+        lines.append(f"• {channel} · {name}: {count:,}")
+    return texts.get(
+        lang,
+        "broadcast.summary",
+        total=f"{result.recipients:,}",
+        lines="\n".join(lines),
+        own=f"{result.own_language:,}",
+        fallback=f"{result.fallback:,}",
+        left_out=f"{result.left_out:,}",
+        line_messages=result.announcement.line_messages(),
+        minutes=max(1, math.ceil(result.seconds() / 60)),
+    )
+
+
+async def queue(
+    session: AsyncSession,
+    result: Plan,
+    *,
+    created_by: str,
+    now: datetime,
+    report_to: str | None = None,
+) -> Broadcast:
+    """The broadcast and its deliveries, written in the caller's transaction."""
+    if result.problems:
+        raise ValueError("; ".join(result.problems))
+    broadcast = await broadcasts.create(
+        session,
+        announcement=result.announcement,
+        audience=result.audience,
+        people=result.people,
+        created_by=created_by,
+        now=now,
+        send_at=result.send_at,
+        report_to=report_to,
+    )
+    logger.info(
+        "broadcast %d queued by %s: %d recipients", broadcast.id, created_by, broadcast.recipients
+    )
+    return broadcast
+
+
+async def repeated(
+    session: AsyncSession, announcement: Announcement, now: datetime
+) -> Broadcast | None:
+    """A broadcast of the same content queued within the last minute."""
+    return await broadcasts.same_recently(session, announcement.digest(), now - REPEAT_WINDOW)
+
+
+def parse_time(text: str, now: datetime) -> datetime:
+    """An ISO 8601 time (UTC when it names no zone), in the future; ValueError otherwise."""
+    moment = datetime.fromisoformat(text.strip().replace(" ", "T", 1))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    if moment <= now:
+        raise ValueError(f"{moment:%Y-%m-%d %H:%M} UTC is in the past")
+    return moment
+
+
+@functools.cache
+def _catalog() -> Catalog:
+    return Catalog.load()
+
+
+async def report_when_done(session: AsyncSession, delivery: Delivery, _ids: list[str]) -> None:
+    """After a broadcast's send: when nothing is left to send, mark it done and tell staff."""
+    if delivery.ref is None or not delivery.ref.isdigit():
+        return
+    # Locked (PostgreSQL): of two batches finishing together, the second sees the first sent.
+    broadcast = await broadcasts.get(session, int(delivery.ref), lock=True)
+    if broadcast is None or broadcast.status == broadcasts.CANCELLED:
+        return
+    if await broadcasts.unfinished(session, broadcast.id):
+        return
+    # Whoever saw it finish first (this hook, `broadcast status`), the report goes once.
+    figures = await broadcasts.report(session, broadcast, datetime.now(UTC))
+    if figures["status"] != broadcasts.DONE or not broadcast.report_to:
+        return
+    channel, chat_id, lang = broadcast.report_to.split(":")
+    text = _catalog().get(lang, "broadcast.report", **figures)
+    await outbox.add(
+        session,
+        kind="notice",
+        lane=outbox.REPLY,
+        channel=channel,
+        chat_id=chat_id,
+        replies=[Reply(text)],
+        due_at=datetime.now(UTC),
+        dedupe_key=f"broadcast-report:{broadcast.id}",
+    )
+
+
+# --- the staff's flow in Telegram ---------------------------------------------------------
+
+
+def _refuse(ctx: Context) -> bool:
+    """True (and logged) when the person is not staff: a forged or stale broadcast button."""
+    if ctx.staff.is_member(ctx.incoming):
+        return False
+    logger.warning(
+        "refused a broadcast step from %s:%s, who is not staff",
+        ctx.incoming.channel,
+        ctx.incoming.user_id,
+    )
+    return True
+
+
+class Compose(flows.Flow):
+    """Audience → message → preview → send now, schedule, or cancel."""
+
+    name = "broadcast"
+    ttl: ClassVar[timedelta] = timedelta(minutes=30)
+    states = frozenset({"audience", "message", "preview", "when"})
+
+    async def prompt(self, ctx: Context, flow: ConversationState) -> list[Reply]:
+        if flow.state == "audience":
+            buttons = [flows.choice(ctx, "btn.broadcast.all", "all")]
+            buttons += [
+                flows.choice(ctx, "btn.broadcast.telegram", "channel=telegram"),
+                flows.choice(ctx, "btn.broadcast.line", "channel=line"),
+            ]
+            assert ctx.flow is not None
+            for lang in LANGUAGES:
+                step = FlowStep(ctx.flow.flow_id, f"lang={lang}")
+                buttons.append(Button(NATIVE_NAMES[lang], step.pack()))
+            return [Reply(ctx.t("broadcast.audience.ask"), tuple(buttons), columns=3)]
+        if flow.state == "message":
+            return [Reply(ctx.t("broadcast.message.ask"))]
+        if flow.state == "when":
+            return [Reply(ctx.t("broadcast.when.ask"))]
+        return await self._preview(ctx, flow)
+
+    async def _plan(
+        self, ctx: Context, flow: ConversationState, send_at: datetime | None = None
+    ) -> Plan:
+        audience = audiences.parse(str(flow.data["audience"]))
+        message = announcements.parse(flow.data["message"])
+        return await plan(ctx.session, message, audience, ctx.now(), send_at)
+
+    async def _preview(self, ctx: Context, flow: ConversationState) -> list[Reply]:
+        result = await self._plan(ctx, flow)
+        shown = [
+            version
+            for version in result.announcement.languages
+            if any(v == version for (_, v) in result.groups)
+        ] or list(result.announcement.languages)
+        replies = []
+        for version in shown:
+            replies.append(Reply(ctx.t("broadcast.preview", language=NATIVE_NAMES[version])))
+            replies.append(result.announcement.reply(version))
+        text = summary(ctx.texts, ctx.lang, result)
+        buttons: tuple[Button, ...]
+        if result.problems:
+            text += "\n\n" + ctx.t("broadcast.problems", problems="\n".join(result.problems))
+            buttons = (flows.choice(ctx, "btn.broadcast.cancel", "cancel"),)
+        else:
+            buttons = (
+                flows.choice(ctx, "btn.broadcast.send", "send"),
+                flows.choice(ctx, "btn.broadcast.schedule", "schedule"),
+                flows.choice(ctx, "btn.broadcast.cancel", "cancel"),
+            )
+        replies.append(Reply(text, buttons, columns=1))
+        return replies
+
+    async def on_text(self, ctx: Context, flow: ConversationState) -> list[Reply] | None:
+        if _refuse(ctx):
+            await flows.end(ctx)
+            return []
+        text = ctx.incoming.text.strip()
+        if flow.state == "audience":
+            return await self._audience(ctx, flow, text)
+        if flow.state == "message":
+            try:
+                message = announcements.parse(_message_data(text, ctx.lang))
+            except announcements.MessageError as error:
+                return [Reply(ctx.t("broadcast.message.bad", error=str(error)))]
+            await flows.advance(ctx, self, "preview", {**flow.data, "message": message.to_json()})
+            assert ctx.flow is not None
+            return await self._preview(ctx, ctx.flow)
+        if flow.state == "when":
+            try:
+                send_at = parse_time(text, ctx.now())
+            except ValueError as error:
+                return [Reply(ctx.t("broadcast.when.bad", error=str(error)))]
+            return await self._queue(ctx, flow, send_at)
+        return None
+
+    async def _audience(self, ctx: Context, flow: ConversationState, text: str) -> list[Reply]:
+        try:
+            audience = audiences.parse(text)
+        except audiences.AudienceError as error:
+            return [Reply(ctx.t("broadcast.audience.bad", error=str(error)))]
+        people = await broadcasts.audience_of(ctx.session, audience)
+        if not people:
+            return [Reply(ctx.t("broadcast.nobody", audience=str(audience)))]
+        await flows.advance(ctx, self, "message", {"audience": str(audience)})
+        return [
+            Reply(ctx.t("broadcast.audience.chosen", audience=str(audience), count=len(people))),
+            Reply(ctx.t("broadcast.message.ask")),
+        ]
+
+    async def on_choice(self, ctx: Context, flow: ConversationState, value: str) -> list[Reply]:
+        if _refuse(ctx):
+            await flows.end(ctx)
+            return []
+        if value == "cancel":
+            await flows.end(ctx)
+            return [Reply(ctx.t("broadcast.cancelled"))]
+        if flow.state == "audience":
+            return await self._audience(ctx, flow, value)
+        if flow.state == "preview" and value == "send":
+            return await self._queue(ctx, flow, None)
+        if flow.state == "preview" and value == "schedule":
+            await flows.advance(ctx, self, "when")
+            return [Reply(ctx.t("broadcast.when.ask"))]
+        return await self.prompt(ctx, flow)
+
+    async def _queue(
+        self, ctx: Context, flow: ConversationState, send_at: datetime | None
+    ) -> list[Reply]:
+        result = await self._plan(ctx, flow, send_at)
+        if result.problems:
+            return [Reply(ctx.t("broadcast.problems", problems="\n".join(result.problems)))]
+        incoming = ctx.incoming
+        broadcast = await queue(
+            ctx.session,
+            result,
+            created_by=f"{incoming.channel}:{incoming.user_id}",
+            now=ctx.now(),
+            report_to=f"{incoming.channel}:{incoming.chat_id}:{ctx.lang}",
+        )
+        await flows.end(ctx)
+        if send_at is None:
+            return [Reply(ctx.t("broadcast.queued", id=broadcast.id, count=broadcast.recipients))]
+        return [
+            Reply(
+                ctx.t(
+                    "broadcast.scheduled",
+                    id=broadcast.id,
+                    count=broadcast.recipients,
+                    when=f"{send_at:%Y-%m-%d %H:%M}",
+                )
+            )
+        ]
+
+
+def _message_data(text: str, lang: str) -> object:
+    """A typed message: a YAML message file (with `text:`), or plain text in one language."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None
+    if isinstance(data, dict) and "text" in data:
+        return data
+    return {"text": {lang: text}, "fallback": lang}
+
+
+COMPOSE = Compose()
+
+
+async def start_broadcast(ctx: Context) -> list[Reply]:
+    """`/broadcast` (staff only; the dispatcher refuses anyone else): choose the audience."""
+    flow = await flows.start(ctx, COMPOSE, "audience")
+    return await COMPOSE.prompt(ctx, flow)
+
+
+COMMANDS: dict[str, Action] = {"broadcast": start_broadcast}
+FLOWS: tuple[flows.Flow, ...] = (COMPOSE,)
+ON_SENT = {broadcasts.KIND: report_when_done}

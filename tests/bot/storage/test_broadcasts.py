@@ -1,0 +1,135 @@
+"""Audiences and broadcasts in the database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import text
+
+from bot.core.announcement import parse as parse_message
+from bot.core.audience import parse as parse_audience
+from bot.storage import broadcasts, outbox, repo
+from bot.storage.database import Database
+from bot.storage.models import utcnow
+
+# (external id, channel, language, country)
+PEOPLE = [
+    ("t-th", "telegram", "th", "TH"),
+    ("t-en", "telegram", "en", "LA"),
+    ("t-vi", "telegram", "vi", "VN"),
+    ("l-th", "line", "th", "TH"),
+    ("l-en", "line", "en", "TH"),
+    ("l-lo", "line", "lo", "LA"),
+    ("l-blocked", "line", "th", "TH"),
+    ("l-quiet", "line", "th", "TH"),
+    ("c-th", "console", "th", "TH"),
+]
+
+
+async def _people(db: Database) -> dict[str, int]:
+    ids = {}
+    async with db.session() as session:
+        for external, channel, lang, country in PEOPLE:
+            user, _ = await repo.get_or_create_user(session, channel, external, external)
+            user.language, user.country = lang, country
+            user.blocked = external == "l-blocked"
+            user.announcements = external != "l-quiet"
+            await session.flush()
+            ids[external] = user.id
+    return ids
+
+
+async def _who(db: Database, expression: str) -> set[str]:
+    async with db.session() as session:
+        people = await broadcasts.audience_of(session, parse_audience(expression))
+        found = {p.user_id for p in people}
+        users = (await session.execute(text("SELECT id, external_id FROM users"))).all()
+    return {external for uid, external in users if uid in found}
+
+
+async def test_audiences_never_include_blocked_or_quiet_people(db: Database) -> None:
+    await _people(db)
+    assert await _who(db, "all") == {"t-th", "t-en", "t-vi", "l-th", "l-en", "l-lo"}
+    assert await _who(db, "lang=th,en channel=line") == {"l-th", "l-en"}
+    assert await _who(db, "country=LA") == {"t-en", "l-lo"}
+    assert await _who(db, "lang=th country=TH channel=telegram,line") == {"t-th", "l-th"}
+
+
+async def test_followers_and_unfinished_surveys(db: Database) -> None:
+    ids = await _people(db)
+    async with db.session() as session:  # the two tables other features own, as they define them
+        await session.execute(
+            text(
+                "CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, user_id INTEGER, "
+                "event_id INTEGER NULL, category VARCHAR(32) NULL)"
+            )
+        )
+        await session.execute(
+            text(
+                "CREATE TABLE survey_invitations (id INTEGER PRIMARY KEY, survey_id INTEGER, "
+                "event_id INTEGER, user_id INTEGER, completed_at TIMESTAMP WITH TIME ZONE NULL)"
+            )
+        )
+        rows = [(1, ids["t-th"], None, "forum"), (2, ids["l-en"], 12, None)]
+        rows += [(3, ids["l-blocked"], None, "forum"), (4, ids["t-vi"], 13, None)]
+        for row in rows:
+            await session.execute(
+                text("INSERT INTO subscriptions VALUES (:i, :u, :e, :c)"),
+                dict(zip("iuec", row, strict=True)),
+            )
+        invitations = [(1, 3, ids["t-en"], None), (2, 3, ids["l-lo"], utcnow())]
+        invitations += [(3, 4, ids["l-th"], None)]
+        for i, survey, user, done in invitations:
+            await session.execute(
+                text("INSERT INTO survey_invitations VALUES (:i, :s, 1, :u, :d)"),
+                {"i": i, "s": survey, "u": user, "d": done},
+            )
+    assert await _who(db, "follows=forum") == {"t-th"}
+    assert await _who(db, "follows=forum,12") == {"t-th", "l-en"}
+    assert await _who(db, "follows=12,13 channel=line") == {"l-en"}
+    assert await _who(db, "unfinished=3") == {"t-en"}
+    assert await _who(db, "unfinished=3,4 lang=th") == {"l-th"}
+
+
+async def test_a_broadcast_queues_one_row_per_person_and_cancels_what_is_pending(
+    db: Database,
+) -> None:
+    await _people(db)
+    message = parse_message({"text": {"th": "ข่าว", "en": "News"}, "fallback": "none"})
+    now = utcnow()
+    async with db.session() as session:
+        people = await broadcasts.audience_of(session, parse_audience("all"))
+        created = await broadcasts.create(
+            session,
+            announcement=message,
+            audience=parse_audience("all"),
+            people=people,
+            created_by="cli",
+            now=now,
+            send_at=now + timedelta(hours=1),
+        )
+        assert created.recipients == 4  # the Vietnamese and Lao speakers are left out
+        figures = await broadcasts.report(session, created, now)
+        rows = await outbox.listing(session, kind="broadcast")
+    assert figures == {
+        "id": created.id,
+        "status": "scheduled",
+        "recipients": 4,
+        "sent": 0,
+        "blocked": 0,
+        "failed": 0,
+        "unknown": 0,
+        "pending": 4,
+    }
+    by_chat = {row.chat_id: row for row in rows}
+    assert set(by_chat) == {"t-th", "t-en", "l-th", "l-en"}
+    assert by_chat["l-th"].group_key == f"b{created.id}:th"
+    assert by_chat["l-en"].content[0]["text"] == "News"
+    assert by_chat["t-th"].dedupe_key == f"broadcast:{created.id}:{by_chat['t-th'].user_id}"
+    assert all(row.lane == outbox.BULK and row.ref == str(created.id) for row in rows)
+    async with db.session() as session:
+        stored = await session.get(type(created), created.id)
+        assert stored is not None
+        assert await broadcasts.cancel(session, stored, now) == 4
+        figures = await broadcasts.report(session, stored, now)
+    assert figures["status"] == "cancelled" and figures["pending"] == 0

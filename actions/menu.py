@@ -56,8 +56,5 @@ ACTIONS: dict[str, Action] = {
     "help": help_,
     "goodbye": goodbye,
     "thanks": thanks,
-    "list_events": coming_soon,
-    "subscribe_reminders": coming_soon,
-    "unsubscribe_reminders": coming_soon,
     "give_feedback": coming_soon,
 }

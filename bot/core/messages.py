@@ -30,6 +30,7 @@ COMMANDS = {
     "help": "intent:help",
     "language": "intent:change_language",
     "privacy": "intent:delete_my_data",
+    "reminders": "intent:my_reminders",
     "cancel": "cancel",
 }
 

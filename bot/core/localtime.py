@@ -1,7 +1,7 @@
 """Times as each person reads them: their time zone, their language's way of writing dates.
 
 Pure functions (no storage): the zone of a country, an event's date and time in a person's
-zone and locale (Babel; Thai with the Buddhist-era year, Burmese in Myanmar digits), quiet
+zone and locale (Babel; Thai with the Buddhist-era year, Burmese and Khmer in their own digits), quiet
 hours, and the date range of a `time_range` entity value.
 """
 
@@ -34,6 +34,7 @@ TIME_RANGES = (
     "next_month",
 )
 _MYANMAR_DIGITS = str.maketrans("0123456789", "၀၁၂၃၄၅၆၇၈၉")
+_KHMER_DIGITS = str.maketrans("0123456789", "០១២៣៤៥៦៧៨៩")
 # Babel's locale for each language of the bot.
 _LOCALES = {
     "zh": "zh_Hans_CN",
@@ -50,7 +51,7 @@ _DATE_PATTERNS = {
     "en": "EEEE d MMMM y",
     "th": "EEEEที่ d MMMM y",
     "vi": "EEEE, 'ngày' d 'tháng' M 'năm' y",
-    "km": "EEEE d MMMM y",
+    "km": "'ថ្ងៃ'EEEE 'ទី'd 'ខែ'MMMM 'ឆ្នាំ'y",
     "lo": "EEEE d MMMM y",
     "my": "y MMMM d EEEE",
 }
@@ -83,6 +84,8 @@ def _native(lang: str, text: str, year: int) -> str:
         text = text.replace(str(year), str(year + 543))
     if lang == "my":
         text = text.translate(_MYANMAR_DIGITS)
+    if lang == "km":  # dates are written in Khmer numerals: ថ្ងៃអាទិត្យ ទី១៤ ខែមីនា ឆ្នាំ២០២៧
+        text = text.translate(_KHMER_DIGITS)
     return text
 
 

@@ -72,3 +72,7 @@ def test_time_ranges_are_dates_in_the_persons_zone() -> None:
     assert (start.date().isoformat(), end.date().isoformat()) == ("2027-04-01", "2027-05-01")
     start, _ = date_range("this_week", now, "Asia/Bangkok")
     assert start == now  # not in the past
+
+
+def test_khmer_dates_are_written_in_khmer_numerals() -> None:
+    assert format_date(START, "Asia/Phnom_Penh", "km") == "ថ្ងៃអាទិត្យ ទី១៤ ខែមីនា ឆ្នាំ២០២៧"

@@ -11,15 +11,19 @@ run: setup
 chat: setup
 	.venv/bin/python -m bot chat
 
+# PostgreSQL for the tests (scripts/postgres_for_tests.py): checked before training; the bot's
+# tests run with TEST_POSTGRES_URL set to the server it found, or started (and stops again).
 test: setup
+	.venv/bin/python scripts/postgres_for_tests.py --check
 	.venv/bin/python -m nlu train
-	.venv/bin/python -m pytest
+	.venv/bin/python scripts/postgres_for_tests.py .venv/bin/python -m pytest
 	.venv-rasa/bin/python -m pytest -c tests/rasa_env.ini --rootdir . tests
 
 lint: setup
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 bench: setup
 	.venv/bin/python bench/nlu.py

@@ -20,7 +20,7 @@ COUNTRIES = {
     "TH": "Thai",
     "VN": "Viet",
 }
-# The question intents answered from knowledge (DESIGN.md), one file each, with the text key
+# The question intents answered from knowledge (docs/architecture.md, "Contracts"), one file each, with the text key
 # of the label of a button that leads to each.
 TOPICS = {
     "initiative_overview": "btn.overview",

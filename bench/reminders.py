@@ -94,7 +94,9 @@ async def subscribe_all(
     return min(events.aware(moment) for moment in due)
 
 
-async def run(subscribers: int, rate: float, timeout: float, database_url: str | None) -> dict:
+async def run(
+    subscribers: int, rate: float, timeout: float, database_url: str | None
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(database_url or f"sqlite:///{Path(tmp) / 'bench.db'}")
         await db.migrate()

@@ -5,23 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
+import signal
 import sys
+from datetime import UTC
 from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level.upper(),
-        stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-    # httpx logs request URLs, and Telegram's hold the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+from bot.logs import configure_logging
 
 
 async def run(settings: Settings) -> None:
@@ -35,6 +25,7 @@ async def run(settings: Settings) -> None:
 
 
 async def chat(settings: Settings) -> None:
+    """The console chat; SIGTERM ends it cleanly, like Ctrl-D (Ctrl-C too)."""
     from bot.app import run_console
 
     if settings.rasa_url is None:
@@ -42,7 +33,17 @@ async def chat(settings: Settings) -> None:
             "Starting the NLU server (the first run trains the model: a few minutes)...",
             file=sys.stderr,
         )
-    await run_console(settings)
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        await run_console(settings)
+    except asyncio.CancelledError:
+        if task.cancelling():
+            task.uncancel()
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def deliveries(
@@ -60,7 +61,8 @@ async def deliveries(
     finally:
         await db.dispose()
     for row in rows:
-        due = row.due_at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
+        moment = row.due_at if row.due_at.tzinfo is None else row.due_at.astimezone(UTC)
+        due = moment.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
         item = {
             "id": row.id,
             "kind": row.kind,
@@ -117,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     settings = load_settings()
     console = args.command == "chat" or not (settings.telegram_enabled or settings.line_enabled)
-    configure_logging("WARNING" if console or args.command not in ("run",) else settings.log_level)
+    configure_logging(
+        "WARNING" if console or args.command != "run" else settings.log_level, settings
+    )
     if args.command == "chat":
         asyncio.run(chat(settings))
     elif args.command == "run":

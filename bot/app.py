@@ -93,8 +93,10 @@ async def running_app(
         if url is None:
             server = LocalRasaServer()
             logger.info("starting a local Rasa server (first run trains the model)")
-            url = await asyncio.to_thread(server.start)
+            model = await asyncio.to_thread(server.project.train)
+            server.launch(model)  # from this thread: the server dies with the bot, even by SIGKILL
             stack.push_async_callback(asyncio.to_thread, server.stop)
+            url = await asyncio.to_thread(server.wait_ready)
         token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
         nlu = NluClient(url, token=token)
         stack.push_async_callback(nlu.aclose)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from typing import TextIO
 
-from bot.core.messages import Button, Incoming, Kind, Reply
+from bot.core.messages import Button, Incoming, Kind, Reply, incoming_text
 from bot.core.ports import Recipient
 from bot.dispatcher import Dispatcher
 from scheduler.delivery import DeliveryWorker
@@ -47,6 +48,22 @@ class ConsoleSender:
             await self.send(Recipient(chat_id), replies, retry_key=retry_key)
 
 
+def _lines(stdin: TextIO) -> asyncio.Queue[str]:
+    """Lines of stdin ("" at the end), read by a daemon thread: a stop never waits for input."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            line = stdin.readline()
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return queue
+
+
 async def chat(
     dispatcher: Dispatcher,
     worker: DeliveryWorker,
@@ -63,10 +80,11 @@ async def chat(
             " Ctrl-D to quit.",
             file=stdout,
         )
+    lines = _lines(stdin)
     while True:
         if interactive:
             print("> ", end="", file=stdout, flush=True)
-        line = await asyncio.to_thread(stdin.readline)
+        line = await lines.get()
         if not line:
             break
         text = line.rstrip("\n")
@@ -77,7 +95,7 @@ async def chat(
                 CHANNEL, user_id, user_id, Kind.BUTTON, data=buttons[int(choice) - 1].data
             )
         else:
-            incoming = Incoming(CHANNEL, user_id, user_id, Kind.TEXT, text=text)
+            incoming = Incoming(CHANNEL, user_id, user_id, Kind.TEXT, text=incoming_text(text))
         await dispatcher.handle(incoming)
         await worker.flush(CHANNEL, user_id)
         if not interactive:

@@ -7,9 +7,13 @@ replies when it comes back.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
 import json
 import logging
+import signal
+from collections.abc import Generator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -45,6 +49,28 @@ async def read_body(request: Request, limit: int) -> bytes:
     return body
 
 
+# Deeper JSON is refused (400): no webhook body nests anywhere near this, and json.loads
+# raises RecursionError on a few thousand levels.
+MAX_JSON_DEPTH = 64
+
+
+def load_json(body: bytes) -> object:
+    """The JSON document of a body; ValueError when it does not parse or nests too deep."""
+    try:
+        data: object = json.loads(body)
+    except RecursionError as error:
+        raise ValueError("JSON nested too deeply") from error
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError("JSON nested too deeply")
+            children = value.values() if isinstance(value, dict) else value
+            stack.extend((child, depth + 1) for child in children)
+    return data
+
+
 def _is_json(request: Request) -> bool:
     return request.headers.get("content-type", "").split(";")[0].strip() == "application/json"
 
@@ -64,10 +90,10 @@ def build_web_app(app: App, *, telegram_secret: str | None = None) -> Starlette:
         if not _is_json(request):
             return Response(status_code=415)
         try:
-            data = json.loads(await read_body(request, limit))
+            data = load_json(await read_body(request, limit))
         except BodyTooLarge:
             return Response(status_code=413)
-        except (ValueError, RecursionError):
+        except ValueError:
             return Response(status_code=400)
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return Response(status_code=400)
@@ -84,6 +110,7 @@ def build_web_app(app: App, *, telegram_secret: str | None = None) -> Starlette:
             return Response(status_code=404)
         try:
             body = await read_body(request, limit)
+            load_json(body)  # the SDK parses it again; this refuses what would nest too deep
             events = line.parse(body.decode("utf-8"), request.headers.get("x-line-signature"))
         except BodyTooLarge:
             return Response(status_code=413)
@@ -129,13 +156,48 @@ def build_web_app(app: App, *, telegram_secret: str | None = None) -> Starlette:
     )
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, but a stop signal only ends serving: the bot's own shutdown runs after it.
+
+    (uvicorn re-raises a captured SIGTERM once it has stopped, which would kill the process
+    before the outbox, the connections and the local Rasa server are stopped.) A second signal
+    stops the web server at once; one during the rest of the shutdown kills the process.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        loop = asyncio.get_running_loop()
+
+        def stop() -> None:
+            if self.should_exit:
+                self.force_exit = True
+            self.should_exit = True
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+
+
 async def serve(settings: Settings) -> None:
     """Run the channels, the outbox and the web server until interrupted."""
     async with running_app(settings) as app:
         secret = settings.telegram_secret_token
         web = build_web_app(app, telegram_secret=secret.get_secret_value() if secret else None)
-        config = uvicorn.Config(web, host=settings.host, port=settings.port, log_level="warning")
-        server = uvicorn.Server(config)
+        # SIGTERM/SIGINT: uvicorn stops taking requests and lets those under way finish (within
+        # the grace period); then running_app stops the outbox worker after its current sends,
+        # closes the connections and stops the local Rasa server. A second signal: at once.
+        config = uvicorn.Config(
+            web,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        )
+        server = _Server(config)
         logger.info(
             "serving on %s:%d (telegram: %s, line: %s)",
             settings.host,

@@ -1,4 +1,4 @@
-"""Command line of the NLU: train, serve, parse, evaluate (see DESIGN.md, "Command lines")."""
+"""Command line of the NLU: train, serve, parse, evaluate (docs/architecture.md, "Contracts")."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,30 @@ async def _client(url: str | None, project: RasaProject) -> AsyncIterator[NluCli
         await client.aclose()
         if server:
             server.stop()
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT arrived."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stop(signum)
+
+
+def _serve(server: LocalRasaServer) -> int:
+    """Run the Rasa server until it exits, or until SIGTERM/SIGINT: then stop it and wait."""
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        server.start()  # in this (main) thread: the server dies with this process
+        print(f"Rasa NLU server at {server.url} (Ctrl-C stops it)", file=sys.stderr)
+        return server.wait()
+    except _Stop:
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        server.stop()
 
 
 async def _parse(args: argparse.Namespace, project: RasaProject) -> int:
@@ -91,15 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print(project.train(force=args.force))
         return 0
     if args.command == "serve":
-        server = LocalRasaServer(project, port=args.port)
-        server.start()
-        print(f"Rasa NLU server at {server.url} (Ctrl-C stops it)", file=sys.stderr)
-        try:
-            return server.wait()
-        except KeyboardInterrupt:
-            return 0
-        finally:
-            server.stop()
+        return _serve(LocalRasaServer(project, port=args.port))
     if args.command == "parse":
         return asyncio.run(_parse(args, project))
     return asyncio.run(_evaluate(args, project))

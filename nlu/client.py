@@ -67,15 +67,19 @@ def parse_response(payload: dict[str, Any], text: str) -> Parse:
 
 
 class NluClient:
-    """Async client of one Rasa server; one retry, then NluUnavailable."""
+    """Async client of one Rasa server; NluUnavailable when it cannot answer in time.
+
+    A refused connection is tried once more (a restarting server); a slow or hanging one is
+    not, so a user waits at most about connect + read timeout (1 + 2.5 s) for the apology.
+    """
 
     def __init__(
         self,
         base_url: str,
         *,
         http: httpx.AsyncClient | None = None,
-        connect_timeout: float = 2.0,
-        read_timeout: float = 5.0,
+        connect_timeout: float = 1.0,
+        read_timeout: float = 2.5,
         max_chars: int = MAX_PARSE_CHARS,
         token: str | None = None,
     ) -> None:
@@ -100,15 +104,22 @@ class NluClient:
                 )
                 response.raise_for_status()
                 return parse_response(response.json(), text)
-            except (httpx.HTTPError, ValueError, KeyError) as error:
+            except httpx.ConnectError as error:  # refused: worth one more try
                 last_error = error
                 logger.warning("Rasa parse failed (attempt %d): %s", attempt, type(error).__name__)
+            except (httpx.HTTPError, ValueError, KeyError) as error:
+                last_error = error
+                logger.warning("Rasa parse failed: %s", type(error).__name__)
+                break
         raise NluUnavailable(f"Rasa at {self.base_url} is unavailable") from last_error
 
-    async def healthy(self) -> bool:
+    async def healthy(self, timeout: float = 1.0) -> bool:
+        """True when the server answers /status within timeout seconds."""
         try:
             response = await self._http.get(
-                f"{self.base_url}/status", params={"token": self._token} if self._token else None
+                f"{self.base_url}/status",
+                params={"token": self._token} if self._token else None,
+                timeout=timeout,
             )
             return response.status_code == 200
         except httpx.HTTPError:

@@ -85,7 +85,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(predictions: list[Prediction]) -> dict[str, Any]:
-    """The JSON object of `python -m nlu evaluate --json` (see DESIGN.md)."""
+    """The JSON object of `python -m nlu evaluate --json` (docs/architecture.md, "Contracts")."""
     by_lang: dict[str, list[Prediction]] = defaultdict(list)
     for p in predictions:
         by_lang[p.example.lang].append(p)

@@ -19,8 +19,9 @@ ZAWGYI_THRESHOLD = 0.999
 ZAWGYI_THRESHOLD_WITH_MARKERS = 0.5
 _ZAWGYI_MARKERS = re.compile("[\u1060-\u1097]")
 
+# Invisible and direction marks, and lone surrogates (no character: not encodable).
 _INVISIBLE = re.compile(
-    "[\u00ad\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069]"
+    "[\u00ad\u180e\u200b\u200e\u200f\u2060-\u2064\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 # Zero-width joiners are kept only inside emoji sequences (👩‍🌾), where they mean something.
 _STRAY_JOINER = re.compile("\u200c|(?<![\U0001f000-\U0001faff\u2600-\u27bf\ufe0f])\u200d")

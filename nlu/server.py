@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -14,10 +19,25 @@ import httpx
 from nlu.rasa_env import RasaProject
 
 logger = logging.getLogger(__name__)
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
 class RasaServerFailed(RuntimeError):
     """The Rasa server did not come up."""
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A preexec_fn asking Linux to SIGKILL the child when its parent dies (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arrange() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return arrange
 
 
 def free_port() -> int:
@@ -51,8 +71,17 @@ class LocalRasaServer:
         return self._process.pid if self._process else None
 
     def start(self) -> str:
-        """Train if needed, start the server, wait until it answers; return its URL."""
-        model = self.model or self.project.train()
+        """Train if needed, start the server, wait until it answers; return its URL.
+
+        The server dies with the thread that calls this (see launch): call it from a thread
+        that lives as long as the server, or use train/launch/wait_ready separately.
+        """
+        self.launch(self.model or self.project.train())
+        return self.wait_ready()
+
+    def launch(self, model: Path) -> None:
+        """Start `rasa run` on model, without waiting. On Linux the server is killed when the
+        calling thread's process dies, even by SIGKILL (PR_SET_PDEATHSIG)."""
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         command = [
             str(self.project.rasa_executable),
@@ -72,7 +101,12 @@ class LocalRasaServer:
                 env=self.project.environment(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent(os.getpid()),
             )
+
+    def wait_ready(self) -> str:
+        """Block until the launched server answers /status with a model; its URL."""
+        assert self._process is not None, "launch() first"
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

@@ -20,7 +20,7 @@ class Understanding:
     parse: Parse
 
     def as_json(self) -> dict[str, object]:
-        """The `python -m nlu parse` output (see DESIGN.md)."""
+        """The `python -m nlu parse` output (docs/architecture.md, "Contracts")."""
         return {
             "text": self.text,
             "language": self.language.lang,

@@ -31,6 +31,8 @@ from scheduler.rate import RateBudget
 logger = logging.getLogger(__name__)
 
 OnSent = Callable[[AsyncSession, Delivery, list[str]], Awaitable[None]]
+# How a send went, to be written in the worker's next transaction.
+Record = Callable[[AsyncSession], Awaitable[None]]
 Chat = tuple[str, str]
 
 
@@ -157,15 +159,20 @@ class DeliveryWorker:
         try:
             while True:
                 self._again.discard(chat)
+                record: Record | None = None
                 while True:
+                    # The outcome of the last send and the claim of the next: one transaction.
                     async with self.db.session() as session:
+                        if record is not None:
+                            await record(session)
+                            record = None
                         row = await outbox.claim_reply(
                             session, channel, chat_id, self.clock.now(), self.config.lease
                         )
                     if row is None:
                         break
                     async with self._reply_slots:
-                        await self._send(self.senders[channel], [row])
+                        record = await self._attempt(self.senders[channel], [row])
                 if chat not in self._again:
                     return
         except Exception:
@@ -177,10 +184,14 @@ class DeliveryWorker:
     async def _bulk_worker(self, channel: str) -> None:
         sender = self.bulk_senders[channel]
         budget, wake = self._budgets[channel], self._bulk_wake[channel]
+        record: Record | None = None
         while not self._stopping:
             try:
                 await budget.acquire()
                 async with self.db.session() as session:
+                    if record is not None:
+                        await record(session)
+                        record = None
                     rows = await outbox.claim_bulk(
                         session, channel, self.clock.now(), self.config.lease, sender.max_recipients
                     )
@@ -189,65 +200,84 @@ class DeliveryWorker:
                     wake.clear()
                     await wake.wait()
                     continue
-                await self._send(sender, rows, budget)
+                record = await self._attempt(sender, rows, budget)
             except Exception:
                 logger.exception("the %s bulk lane failed; going on", channel)
                 await asyncio.sleep(1)
+        if record is not None:  # the last send's outcome, on the way out
+            async with self.db.session() as session:
+                await record(session)
 
     # --- one request ----------------------------------------------------------------------
-    async def _send(
+    async def _attempt(
         self, sender: Sender, rows: Sequence[Delivery], budget: RateBudget | None = None
-    ) -> None:
-        """Send claimed rows (one, or a multicast batch) and record the outcome."""
+    ) -> Record:
+        """Send claimed rows (one, or a multicast batch); how to record the outcome.
+
+        The caller commits the outcome in its next transaction (with its next claim).
+        """
         first = rows[0]
         ids = [row.id for row in rows]
         replies = [Reply.from_json(item) for item in first.content]
         now = self.clock.now()
-        message_ids: list[str] = []
         try:
             if len(rows) > 1:
                 assert first.batch_key is not None
                 await sender.send_many(
                     [r.chat_id for r in rows], replies, retry_key=first.batch_key
                 )
+                message_ids: list[str] = []
             else:
                 fresh = (
                     first.reply_until is not None
                     and first.attempts == 1
-                    and (_aware(first.reply_until) > now)
+                    and _aware(first.reply_until) > now
                 )
                 to = Recipient(first.chat_id, first.reply_token if fresh else None)
                 message_ids = await sender.send(
                     to, replies, retry_key=first.batch_key or first.retry_key
                 )
         except RecipientBlocked as error:
-            async with self.db.session() as session:
-                await outbox.mark(session, ids, outbox.BLOCKED, now, error=error.reason)
+            reason = error.reason
+
+            async def blocked(session: AsyncSession) -> None:
+                await outbox.mark(session, ids, outbox.BLOCKED, now, error=reason)
                 await outbox.block_recipients(session, first.channel, [r.chat_id for r in rows])
-            return
+
+            return blocked
         except RateLimited as error:
             wait = error.retry_after or 1.0
             if budget is not None:
                 budget.pause(wait)
-            async with self.db.session() as session:
-                await outbox.retry_later(session, ids, now + timedelta(seconds=wait), error.reason)
-            return
+            due, reason = now + timedelta(seconds=wait), error.reason
+
+            async def later(session: AsyncSession) -> None:
+                await outbox.retry_later(session, ids, due, reason)
+
+            return later
         except Exception as error:
             failure = error if isinstance(error, SendFailed) else SendFailed(repr(error))
             if not isinstance(error, SendFailed):
                 logger.exception("a %s send failed unexpectedly", first.channel)
-            async with self.db.session() as session:
-                if failure.permanent or first.attempts >= self.config.max_attempts:
+            final = failure.permanent or first.attempts >= self.config.max_attempts
+            due = now + timedelta(seconds=failure.retry_after or backoff(first.attempts))
+
+            async def failed(session: AsyncSession) -> None:
+                if final:
                     await outbox.mark(session, ids, outbox.FAILED, now, error=failure.reason)
                 else:
-                    due = now + timedelta(seconds=failure.retry_after or backoff(first.attempts))
                     await outbox.retry_later(session, ids, due, failure.reason)
-            return
-        async with self.db.session() as session:
-            await outbox.mark(session, ids, outbox.SENT, self.clock.now())
-            hook = self.on_sent.get(first.kind)
+
+            return failed
+        sent_at = self.clock.now()
+        hook = self.on_sent.get(first.kind)
+
+        async def sent(session: AsyncSession) -> None:
+            await outbox.mark(session, ids, outbox.SENT, sent_at)
             if hook is not None:
                 await hook(session, first, message_ids)
+
+        return sent
 
 
 def _aware(moment: datetime) -> datetime:

@@ -42,7 +42,7 @@ from linebot.v3.webhooks import (
     VideoMessageContent,
 )
 
-from bot.core.messages import MAX_INCOMING_CHARS, Incoming, Kind, Reply, split_text
+from bot.core.messages import Incoming, Kind, Reply, incoming_text, split_text
 from bot.core.ports import RateLimited, Recipient, SendFailed
 from bot.dispatcher import Dispatcher
 from bot.storage import repo
@@ -167,7 +167,7 @@ class LineReceiver:
                 (k for cls, k in _CONTENT_KINDS if isinstance(event.message, cls)), Kind.OTHER
             )
             text = event.message.text if isinstance(event.message, TextMessageContent) else ""
-            return Incoming(CHANNEL, user_id, user_id, kind, text=text[:MAX_INCOMING_CHARS], **base)
+            return Incoming(CHANNEL, user_id, user_id, kind, text=incoming_text(text), **base)
         if isinstance(event, PostbackEvent):
             return Incoming(
                 CHANNEL, user_id, user_id, Kind.BUTTON, data=event.postback.data, **base

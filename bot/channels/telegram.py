@@ -36,7 +36,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot.core.i18n import LANGUAGES, Catalog
-from bot.core.messages import COMMANDS, MAX_INCOMING_CHARS, Incoming, Kind, Reply, split_text
+from bot.core.messages import COMMANDS, Incoming, Kind, Reply, incoming_text, split_text
 from bot.core.ports import RateLimited, Recipient, RecipientBlocked, SendFailed
 from bot.dispatcher import Dispatcher
 from bot.storage import repo
@@ -133,7 +133,7 @@ class TelegramReceiver:
                 user,
                 message.chat.id,
                 _kind(message),
-                text=text[:MAX_INCOMING_CHARS],
+                text=incoming_text(text),
                 reply_to=str(reply_to.message_id) if reply_to else None,
             )
         )

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 # Longest text the bot reads from one message; a channel cuts longer ones before any work.
 MAX_INCOMING_CHARS = 10_000
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def incoming_text(text: str) -> str:
+    """A message's text as the bot takes it: at most MAX_INCOMING_CHARS, no lone surrogates
+    (a JSON "\\ud800" parses to one; no database or API can encode it)."""
+    return _SURROGATES.sub("", text[:MAX_INCOMING_CHARS])
 
 
 class Kind(StrEnum):

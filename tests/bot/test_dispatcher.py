@@ -218,3 +218,34 @@ async def test_typing_a_request_for_a_person_without_a_staff_desk(
     assert outcome.replies[0].text == texts.get(
         "th", "human.unavailable", contact=texts.get("th", "contact.short")
     )
+
+
+async def test_a_huge_message_is_cut_and_never_blocks_the_event_loop(
+    dispatcher: Dispatcher, texts: Catalog
+) -> None:
+    import asyncio
+    import time
+
+    from bot.core.messages import MAX_INCOMING_CHARS, incoming_text
+
+    huge = ("สวัสดีครับ Green Lancang-Mekong 绿色澜湄 ၂၀၂၄ ခုနှစ် \ud800 " * 30_000)[:900_000]
+    cut = incoming_text(huge)
+    assert len(cut) <= MAX_INCOMING_CHARS and "\ud800" not in cut
+    gaps: list[float] = []
+    done = False
+
+    async def ticker() -> None:
+        last = time.perf_counter()
+        while not done:
+            await asyncio.sleep(0.005)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    tick = asyncio.create_task(ticker())
+    await asyncio.sleep(0.02)
+    outcome = await dispatcher.handle(text("huge", cut))
+    done = True
+    await tick
+    assert outcome.replies and outcome.replies[0].text != texts.get("en", "error")
+    assert max(gaps) < 0.1, f"the event loop was blocked {max(gaps) * 1000:.0f} ms"

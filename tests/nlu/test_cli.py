@@ -1,4 +1,4 @@
-"""`python -m nlu parse` and `evaluate` print what DESIGN.md says, against the real server."""
+"""`python -m nlu parse` and `evaluate` print what docs/architecture.md ("Contracts") says, against the real server."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 
 import pytest
 from starlette.applications import Starlette
@@ -72,24 +73,41 @@ async def test_rasa_down_is_a_distinct_error_after_one_retry() -> None:
     await client.aclose()
 
 
-async def test_a_slow_rasa_times_out_and_an_error_is_retried_once() -> None:
+async def test_an_error_or_a_hanging_rasa_is_not_retried_and_ends_within_3_s() -> None:
     calls: list[str] = []
 
     async def parse(request: Request) -> Response:
         calls.append("call")
         if len(calls) == 1:
             return Response("oops", status_code=500)
-        await asyncio.sleep(2)
+        await asyncio.sleep(60)  # accepts the connection, never answers
         return JSONResponse({})
 
-    async with StandInServer(
-        Starlette(routes=[Route("/model/parse", parse, methods=["POST"])])
-    ) as server:
-        client = NluClient(server.url, read_timeout=0.3)
+    async def status(request: Request) -> Response:
+        await asyncio.sleep(60)
+        return JSONResponse({})
+
+    app = Starlette(
+        routes=[
+            Route("/model/parse", parse, methods=["POST"]),
+            Route("/status", status, methods=["GET"]),
+        ]
+    )
+    async with StandInServer(app) as server:
+        client = NluClient(server.url)  # the defaults: connect 1 s, read 2.5 s
         with pytest.raises(NluUnavailable):
             await client.parse("hello")
+        assert len(calls) == 1
+        started = time.monotonic()
+        with pytest.raises(NluUnavailable):
+            await client.parse("hello again")
+        hanging = time.monotonic() - started
+        started = time.monotonic()
+        healthy = await client.healthy()
+        health = time.monotonic() - started
         await client.aclose()
-    assert len(calls) == 2
+    assert len(calls) == 2  # no retry of either
+    assert 2.0 < hanging < 3.0 and not healthy and health < 1.5
 
 
 def test_a_parse_without_intent_is_a_fallback() -> None:

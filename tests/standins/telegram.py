@@ -147,6 +147,7 @@ class TelegramStandIn(StandInServer):
         """Forget all recordings, queued updates, commands, blocks and rate limits."""
         self.calls: list[tuple[str, Json]] = []
         self.sent: list[Json] = []
+        self.sent_at: list[float] = []  # time.monotonic() of each .sent item
         self.commands: dict[str, list[Json]] = {}
         self.scoped_commands: dict[tuple[str, str], list[Json]] = {}
         self.blocked_chats: set[int] = set()
@@ -159,6 +160,7 @@ class TelegramStandIn(StandInServer):
         self._rate_limited = 0
         self._retry_after = 1
         self._rate_limit_methods: frozenset[str] | None = None
+        self.send_delay = 0.0  # seconds each send* call takes to answer (a slow Bot API)
 
     def push_update(self, update: Json) -> Json:
         """Queue an update for getUpdates (update_id assigned if missing) and return it."""
@@ -316,11 +318,14 @@ class TelegramStandIn(StandInServer):
                 raise TelegramApiError(404, "Not Found")
             if name.startswith(("send", "edit")):
                 self._check_send(name, params)
+                if self.send_delay:
+                    await asyncio.sleep(self.send_delay)
             result = await handler(params)
         except TelegramApiError as error:
             return JSONResponse(error.body, status_code=error.body["error_code"])
         if name in {"sendMessage", "editMessageText", "sendPhoto", "sendDocument"}:
             self.sent.append({**params, "method": name, "result": result})
+            self.sent_at.append(time.monotonic())
             self._changes.notify()
         return JSONResponse({"ok": True, "result": result})
 

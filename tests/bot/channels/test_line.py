@@ -8,10 +8,12 @@ import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from actions.knowledge import Knowledge
 from bot.core.i18n import Catalog
+from bot.server import MAX_JSON_DEPTH
 from bot.storage.models import ProcessedUpdate, User
 from tests.askers import ASKERS, Asker
 from tests.bot.channels.conftest import (
@@ -234,3 +236,24 @@ async def test_a_line_user_is_put_through_to_staff_on_telegram_and_gets_the_answ
     await line_api.wait_for(lambda request: request["path"].endswith("/push"))
     relayed = texts.get("lo", "human.reply", text="ສະບາຍດີ! ພວກເຮົາຍິນດີຊ່ວຍ")
     assert _texts(line_api, user)[-1] == relayed
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(depth=st.integers(min_value=1, max_value=20_000))
+async def test_deeply_nested_signed_json_is_a_400_never_a_500(
+    webhook_bot: RunningBot, line_api: LineStandIn, depth: int
+) -> None:
+    body = (
+        '{"destination": "Ubot", "events": [], "x": ' + "[" * depth + "]" * depth + "}"
+    ).encode()
+    response = await webhook_bot.http.post(
+        "/line/webhook",
+        content=body,
+        headers={
+            "Content-Type": "application/json",
+            "X-Line-Signature": sign(body, line_api.channel_secret),
+        },
+    )
+    assert response.status_code == (400 if depth + 1 > MAX_JSON_DEPTH else 200)

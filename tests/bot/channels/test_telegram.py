@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from actions.knowledge import Knowledge
 from bot.core.i18n import LANGUAGES, Catalog
 from bot.core.messages import Reply
 from bot.core.ports import Recipient
+from bot.server import MAX_JSON_DEPTH
 from bot.storage.models import User
 from tests.askers import ASKERS, Asker
 from tests.bot.channels.conftest import (
@@ -214,6 +218,22 @@ async def test_healthz_reports_database_and_nlu(webhook_bot: RunningBot) -> None
     assert response.json() == {"database": "ok", "nlu": "ok"}
 
 
+async def test_healthz_is_503_when_the_database_cannot_be_written(
+    webhook_bot: RunningBot, tmp_path: Path
+) -> None:
+    # Immutable (chattr +i): read-only even for root, as a read-only disk would be. The pool's
+    # connections are closed so that the check opens the file anew, as after a remount.
+    files = [tmp_path, tmp_path / "bot.db"]
+    subprocess.run(["chattr", "+i", *map(str, files)], check=True)
+    await webhook_bot.app.db.engine.dispose()
+    try:
+        response = await webhook_bot.http.get("/healthz")
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, files)], check=True)
+    assert response.status_code == 503
+    assert response.json() == {"database": "down", "nlu": "ok"}
+
+
 @settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -281,3 +301,38 @@ async def test_talk_to_a_person_and_the_staff_reply_comes_back(
         )
     )
     assert "Who won the world cup?" in listed["text"]
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(depth=st.integers(min_value=1, max_value=20_000))
+async def test_deeply_nested_json_is_a_400_never_a_500(webhook_bot: RunningBot, depth: int) -> None:
+    body = '{"update_id": 1, "x": ' + "[" * depth + "]" * depth + "}"
+    response = await webhook_bot.http.post(
+        "/telegram/webhook",
+        content=body,
+        headers={
+            "X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN,
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == (400 if depth + 1 > MAX_JSON_DEPTH else 200)
+
+
+async def test_a_lone_surrogate_gets_an_answer(
+    webhook_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
+) -> None:
+    update = telegram_api.text_update(3101, "hello")
+    body = json.dumps(update).replace('"hello"', '"hello \\ud800"')
+    response = await webhook_bot.http.post(
+        "/telegram/webhook",
+        content=body,
+        headers={
+            "X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN,
+            "Content-Type": "application/json",
+        },
+    )
+    assert response.status_code == 200
+    answer = await telegram_api.wait_for(sent_to(3101))
+    assert answer["text"] != texts.get("en", "error")

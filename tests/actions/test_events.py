@@ -18,6 +18,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from actions.base import StaffDesk
 from actions.event_admin import cancel_event, import_events
 from actions.event_cards import EventsConfig
 from actions.event_file import EventSpec, load
@@ -470,3 +471,28 @@ async def test_add_to_calendar_links_an_ics_file_served_at_an_unguessable_url(
             await cancel_event(session, texts, config, TREES, None, clock.now())
         body = (await client.get(path)).text
         assert "METHOD:CANCEL" in body and "SEQUENCE:2" in body
+
+
+async def test_staff_list_and_cancel_events_in_chat(
+    db: Database,
+    scripted_nlu: NluClient,
+    texts: Catalog,
+    knowledge: Knowledge,
+    clock: FakeClock,
+    settings: Settings,
+    bot: Dispatcher,
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    staff = StaffDesk("telegram", "-100900", frozenset({"telegram:7"}))
+    desk = Dispatcher(db, scripted_nlu, texts, knowledge, clock, staff=staff, settings=settings)
+    listed = await desk.handle(say("7", "/events"))
+    assert f"{TREES}  2027-07-10T08:00 Asia/Yangon  volunteer  scheduled v1  1 subscribers" in (
+        listed.replies[0].text
+    )
+    refused = await desk.handle(say("8", "/cancel_event " + TREES))
+    assert "cancelled" not in refused.replies[0].text
+    done = await desk.handle(say("7", f"/cancel_event {TREES} heavy rain"))
+    assert done.replies[0].text == f"{TREES}: cancelled; 1 people notified"
+    notices = await rows(db, "notice")
+    assert len(notices) == 1 and "heavy rain" in text_of(notices[0])

@@ -18,6 +18,7 @@ from actions.event_cards import EventsConfig, card, in_language, person_zone
 from actions.event_file import CATEGORIES
 from bot.core.event_payloads import (
     AddToCalendar,
+    ChangeCountry,
     EventDetails,
     FollowCategory,
     MoreEvents,
@@ -231,7 +232,11 @@ class AskCountry(flows.Flow):
     async def on_choice(self, ctx: Context, flow: ConversationState, value: str) -> list[Reply]:
         target = {str(k): str(v) for k, v in flow.data.items()}
         await flows.end(ctx)
-        set_country(ctx, None if value == "other" else _contract(value, COUNTRIES))
+        country = None if value == "other" else _contract(value, COUNTRIES)
+        set_country(ctx, country)
+        if not target:  # asked from /reminders: only the country changes
+            name = ctx.t(f"country.{country}" if country else "country.other")
+            return [Reply(ctx.t("events.country_set", country=name))]
         return await _subscribe(ctx, target)
 
 
@@ -270,6 +275,7 @@ async def _follows(ctx: Context, *, with_stop: bool) -> list[Reply]:
             buttons.append(Button(ctx.t("btn.stop_following", what=label[:40]), stop))
     if not with_stop:
         buttons.append(ctx.button("btn.stop_reminders", Topic("unsubscribe_reminders")))
+        buttons.append(ctx.button("btn.change_country", ChangeCountry()))
     return [Reply("\n".join(lines), tuple(buttons), columns=1)]
 
 
@@ -281,6 +287,12 @@ async def my_reminders(ctx: Context) -> list[Reply]:
 async def unsubscribe_reminders(ctx: Context) -> list[Reply]:
     """What the person follows, with a button to stop each."""
     return await _follows(ctx, with_stop=True)
+
+
+async def change_country(ctx: Context, payload: ChangeCountry) -> list[Reply]:
+    """Ask the country again (it sets the time zone of the reminders queued from now on)."""
+    flow = await flows.start(ctx, ASK_COUNTRY, "ask", {})
+    return await ASK_COUNTRY.prompt(ctx, flow)
 
 
 async def stop_following(ctx: Context, payload: StopFollowing) -> list[Reply]:
@@ -333,6 +345,7 @@ PAYLOAD_ACTIONS: dict[type[Payload], PayloadAction] = {
     MoreEvents: more_events,
     FollowCategory: follow_category,
     StopFollowing: stop_following,
+    ChangeCountry: change_country,
 }
 FLOWS: tuple[flows.Flow, ...] = (ASK_COUNTRY,)
 STAFF_COMMANDS: dict[str, Action] = {"events": staff_events, "cancel_event": staff_cancel_event}

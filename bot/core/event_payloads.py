@@ -57,3 +57,10 @@ class StopFollowing(Payload):
 
     prefix: ClassVar[str] = "evu"
     subscription_id: str
+
+
+@dataclass(frozen=True)
+class ChangeCountry(Payload):
+    """Ask the person's country again (it sets their time zone)."""
+
+    prefix: ClassVar[str] = "evk"

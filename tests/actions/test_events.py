@@ -24,7 +24,7 @@ from actions.event_cards import EventsConfig
 from actions.event_file import EventSpec, load
 from actions.knowledge import Knowledge
 from bot.app import App
-from bot.core.event_payloads import AddToCalendar, RemindMe, StopFollowing
+from bot.core.event_payloads import AddToCalendar, ChangeCountry, RemindMe, StopFollowing
 from bot.core.i18n import Catalog
 from bot.core.messages import Incoming, Kind, Reply
 from bot.core.payloads import FlowStep, unpack
@@ -32,7 +32,7 @@ from bot.core.ports import Recipient
 from bot.core.settings import ROOT, Settings
 from bot.dispatcher import Dispatcher, Outcome
 from bot.server import build_web_app
-from bot.storage import outbox
+from bot.storage import outbox, repo
 from bot.storage.database import Database
 from bot.storage.events import aware
 from bot.storage.models import Delivery
@@ -496,3 +496,18 @@ async def test_staff_list_and_cancel_events_in_chat(
     assert done.replies[0].text == f"{TREES}: cancelled; 1 people notified"
     notices = await rows(db, "notice")
     assert len(notices) == 1 and "heavy rain" in text_of(notices[0])
+
+
+async def test_the_country_can_be_changed_from_reminders(bot: Dispatcher, db: Database) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    listed = await bot.handle(press("ana", "intent:my_reminders"))
+    change = next(b for b in listed.replies[0].buttons if b.data == ChangeCountry().pack())
+    asked = await bot.handle(press("ana", change.data))
+    steps = [unpack(b.data) for b in asked.replies[-1].buttons]
+    choice = next(s for s in steps if isinstance(s, FlowStep) and s.value == "CN")
+    done = await bot.handle(press("ana", choice.pack()))
+    assert done.replies[0].text.startswith("Got it: China.")
+    async with db.session() as session:
+        user = await repo.get_user(session, "telegram", "ana")
+        assert user is not None and (user.country, user.timezone) == ("CN", "Asia/Shanghai")

@@ -163,7 +163,7 @@ class RecordingSender:
 
 
 async def run_until(
-    worker: DeliveryWorker, sender: RecordingSender, count: int, seconds: float = 5.0
+    worker: DeliveryWorker, sender: RecordingSender, count: int, seconds: float = 20.0
 ) -> None:
     await worker.tick()
     for _ in range(int(seconds / 0.02)):

@@ -13,6 +13,7 @@ from bot.core.i18n import Catalog
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.payloads import Payload
 from bot.core.ports import Clock
+from bot.core.settings import Settings
 from bot.storage import outbox
 from bot.storage.models import ConversationState, User
 from nlu.understand import Understanding
@@ -53,6 +54,8 @@ class Context:
     clock: Clock
     staff: StaffDesk = field(default_factory=StaffDesk)
     understanding: Understanding | None = None
+    # The bot's settings, for features that have their own (None in some tests: defaults).
+    settings: Settings | None = None
     # The user's active flow, loaded by the dispatcher (actions/flows.py changes it).
     flow: ConversationState | None = None
     # Set by an action that did not answer the question (logged as unanswered).

@@ -46,17 +46,9 @@ async def thanks(ctx: Context) -> list[Reply]:
     return [Reply(ctx.t("thanks"), (ctx.button("btn.menu", Topic("help")),))]
 
 
-async def coming_soon(ctx: Context) -> list[Reply]:
-    """A feature of a later release: say so honestly and offer the menu."""
-    return [Reply(ctx.t("coming_soon"), menu_buttons(ctx))]
-
-
 ACTIONS: dict[str, Action] = {
     "greet": greet,
     "help": help_,
     "goodbye": goodbye,
     "thanks": thanks,
-    "list_events": coming_soon,
-    "subscribe_reminders": coming_soon,
-    "unsubscribe_reminders": coming_soon,
 }

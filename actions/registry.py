@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from actions import (
     broadcast,
+    events,
     fallback,
     faq,
     handoff,
@@ -16,6 +17,7 @@ from actions import (
 )
 from actions.base import Action
 from actions.flows import Flow
+from bot.core.payloads import Payload
 
 INTENT_ACTIONS: dict[str, Action] = {
     **menu.ACTIONS,
@@ -25,11 +27,26 @@ INTENT_ACTIONS: dict[str, Action] = {
     **surveys.ACTIONS,
     **notifications.ACTIONS,
     **fallback.ACTIONS,
+    **events.ACTIONS,
 }
 FLOWS: dict[str, Flow] = {
-    flow.name: flow for flow in (*privacy.FLOWS, *handoff.FLOWS, *surveys.FLOWS, *broadcast.FLOWS)
+    flow.name: flow
+    for flow in (
+        *privacy.FLOWS,
+        *handoff.FLOWS,
+        *surveys.FLOWS,
+        *broadcast.FLOWS,
+        *events.FLOWS,
+    )
 }
+# Buttons of a feature's own payload types: the action each one runs.
+PAYLOAD_ACTIONS: dict[type[Payload], events.PayloadAction] = {**events.PAYLOAD_ACTIONS}
 # Commands only staff may use.
-STAFF_COMMANDS: dict[str, Action] = {**staff.COMMANDS, **surveys.COMMANDS, **broadcast.COMMANDS}
+STAFF_COMMANDS: dict[str, Action] = {
+    **staff.COMMANDS,
+    **surveys.COMMANDS,
+    **broadcast.COMMANDS,
+    **events.STAFF_COMMANDS,
+}
 # What to record once a delivery of a kind has been sent.
 ON_SENT = {**handoff.ON_SENT, **surveys.ON_SENT, **broadcast.ON_SENT}

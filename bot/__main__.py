@@ -8,6 +8,7 @@ import json
 import signal
 import sys
 from datetime import UTC
+from pathlib import Path
 
 from bot.core.settings import Settings, load_settings
 from bot.logs import configure_logging
@@ -118,6 +119,17 @@ def main(argv: list[str] | None = None) -> int:
     state.add_argument("--json", action="store_true")
     stop = steps.add_parser("cancel", help="stop what a broadcast has not yet sent")
     stop.add_argument("id", type=int)
+    events = commands.add_parser("events", help="events: import a file, list, cancel")
+    event_commands = events.add_subparsers(dest="events_command", required=True)
+    event_commands.add_parser("import", help="add or update the events of a file").add_argument(
+        "file"
+    )
+    event_commands.add_parser("list", help="upcoming events").add_argument(
+        "--json", action="store_true", help="one JSON object per line"
+    )
+    cancelling = event_commands.add_parser("cancel", help="cancel an event, tell its followers")
+    cancelling.add_argument("id")
+    cancelling.add_argument("--reason")
     commands.add_parser("knowledge-doc", help="regenerate docs/knowledge.md from data/knowledge")
     args = parser.parse_args(argv)
     if args.command == "knowledge-doc":
@@ -156,6 +168,14 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli_broadcast import run_cli
 
         return asyncio.run(run_cli(settings, args))
+    elif args.command == "events":
+        from bot import cli_events
+
+        if args.events_command == "import":
+            return asyncio.run(cli_events.import_file(settings, Path(args.file)))
+        if args.events_command == "list":
+            return asyncio.run(cli_events.list_events(settings, args.json))
+        return asyncio.run(cli_events.cancel(settings, args.id, args.reason))
     elif args.command == "deliveries":
         return asyncio.run(deliveries(settings, args.status, args.kind, args.json))
     else:

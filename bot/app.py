@@ -32,6 +32,7 @@ from bot.storage.database import Database
 from nlu.client import NluClient
 from nlu.server import LocalRasaServer
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
+from scheduler.event_sweeper import EventSweeper
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ async def running_app(
             worker,
             staff=staff_desk(settings),
             default_language=settings.default_language,
+            settings=settings,
         )
         app = App(settings, db, nlu, worker, dispatcher, console=console_sender)
         if application is not None:
@@ -168,6 +170,10 @@ async def running_app(
             parser = WebhookParser(settings.line_channel_secret.get_secret_value())
             app.line = line_channel.LineReceiver(parser, line_api, dispatcher, db)
 
+        # Before the worker: reminders of events that started during downtime are not sent.
+        sweeper = EventSweeper(db, clock, settings.events_sweep_seconds)
+        await sweeper.start()
+        stack.push_async_callback(sweeper.stop)
         await worker.start()
         stack.push_async_callback(worker.stop, settings.shutdown_grace_seconds)
         if application is not None:

@@ -22,7 +22,7 @@ from actions.handoff import answer_from_staff, talk_to_person, wants_person
 from actions.knowledge import Knowledge
 from actions.language import set_language
 from actions.menu import greet, help_, menu_buttons
-from actions.registry import FLOWS, INTENT_ACTIONS, STAFF_COMMANDS
+from actions.registry import FLOWS, INTENT_ACTIONS, PAYLOAD_ACTIONS, STAFF_COMMANDS
 from bot.core.i18n import LANGUAGES, Catalog
 from bot.core.messages import COMMANDS, Incoming, Kind, Reply
 from bot.core.payloads import (
@@ -37,6 +37,7 @@ from bot.core.payloads import (
     unpack,
 )
 from bot.core.ports import Clock
+from bot.core.settings import Settings
 from bot.storage import outbox, repo
 from bot.storage.database import Database
 from bot.storage.models import User
@@ -132,6 +133,7 @@ class Dispatcher:
         *,
         staff: StaffDesk | None = None,
         default_language: str = "en",
+        settings: Settings | None = None,
     ) -> None:
         self.db = db
         self.nlu = nlu
@@ -141,6 +143,7 @@ class Dispatcher:
         self.replies = replies
         self.staff = staff or StaffDesk()
         self.default_language = default_language
+        self.settings = settings
         self._locks: defaultdict[tuple[str, str], asyncio.Lock] = defaultdict(asyncio.Lock)
         self._waiting: defaultdict[tuple[str, str], int] = defaultdict(int)
 
@@ -250,6 +253,7 @@ class Dispatcher:
                 self.clock,
                 self.staff,
                 understanding,
+                settings=self.settings,
             )
             replies = await self._act(ctx, understanding, nlu_down)
             present = not ctx.deleted
@@ -357,6 +361,8 @@ class Dispatcher:
             if chosen is None:
                 return [Reply(ctx.t("flow.expired"), menu_buttons(ctx))]
             return await chosen(ctx)
+        if payload is not None and type(payload) in PAYLOAD_ACTIONS:
+            return await PAYLOAD_ACTIONS[type(payload)](ctx, payload)
         if incoming.kind in _UNSUPPORTED:
             return [Reply(ctx.t(_UNSUPPORTED[incoming.kind]), menu_buttons(ctx))]
         if nlu_down:

@@ -22,9 +22,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from telegram import Update
 
+from actions.event_calendar import ics
+from actions.event_cards import EventsConfig
 from bot.app import App, running_app
 from bot.channels.line import BadSignature
 from bot.core.settings import Settings
+from bot.storage import events
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +76,9 @@ def _is_json(request: Request) -> bool:
 
 
 def build_web_app(app: App, *, telegram_secret: str | None = None) -> Starlette:
-    """Routes: POST /telegram/webhook, POST /line/webhook, GET /healthz."""
+    """Routes: POST /telegram/webhook, POST /line/webhook, GET /healthz, GET /ics/<token>.ics."""
     limit = app.settings.max_body_bytes
+    calendar = EventsConfig.from_settings(app.settings)
 
     async def telegram_webhook(request: Request) -> Response:
         telegram = app.telegram
@@ -125,8 +129,26 @@ def build_web_app(app: App, *, telegram_secret: str | None = None) -> Starlette:
             status_code=200 if database and nlu else 503,
         )
 
+    async def event_calendar(request: Request) -> Response:
+        """An event's .ics file, at the unguessable URL its "Add to calendar" button gives."""
+        name = str(request.path_params["name"])
+        found = calendar.read_token(name.removesuffix(".ics")) if name.endswith(".ics") else None
+        if found is None:
+            return Response(status_code=404)
+        event_id, lang = found
+        async with app.db.session() as session:
+            event = await events.get(session, event_id)
+        if event is None:
+            return Response(status_code=404)
+        return Response(
+            ics(event, lang),
+            media_type="text/calendar; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="{event_id}.ics"'},
+        )
+
     return Starlette(
         routes=[
+            Route("/ics/{name}", event_calendar, methods=["GET"]),
             Route("/telegram/webhook", telegram_webhook, methods=["POST"]),
             Route("/line/webhook", line_webhook, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),

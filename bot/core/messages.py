@@ -38,6 +38,7 @@ COMMANDS = {
     "help": "intent:help",
     "language": "intent:change_language",
     "privacy": "intent:delete_my_data",
+    "reminders": "intent:my_reminders",
     "notifications": "intent:notifications",
     "cancel": "cancel",
 }

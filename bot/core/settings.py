@@ -40,6 +40,15 @@ class Settings(BaseSettings):
     delivery_tick_seconds: float = 1.0
     shutdown_grace_seconds: float = 10.0
 
+    # Events: where the bot's web app is reachable from outside (links to .ics files), the
+    # secret the .ics links are signed with, and when reminders go out.
+    public_url: str | None = None  # https://bot.example.org
+    calendar_secret: SecretStr | None = None
+    reminder_offsets_minutes: list[int] = Field(default_factory=lambda: [1440, 60])
+    quiet_hours_start: int = 22  # local hour: no reminder from then …
+    quiet_hours_end: int = 7  # … until then
+    events_sweep_seconds: float = 10.0  # how often reminders of started events are withdrawn
+
     staff_ids: list[str] = Field(default_factory=list)  # "telegram:123", "line:U..."
     # Anonymous surveys keep one response per person by a hash salted with this: set your own.
     survey_salt: SecretStr = SecretStr("glm-surveys-change-me")

@@ -18,10 +18,18 @@ FALLBACK = ("nlu_fallback", 0.2)
 
 
 class RasaStandIn(StandInServer):
-    """Parses by looking the text up in `intents` (exact text, or a contained keyword)."""
+    """Parses by looking the text up in `intents` (exact text, or a contained keyword).
 
-    def __init__(self, intents: dict[str, str] | None = None) -> None:
+    `entities` (optional): keyword → {entity: value}, found in any text containing the keyword.
+    """
+
+    def __init__(
+        self,
+        intents: dict[str, str] | None = None,
+        entities: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.intents = dict(intents or {})
+        self.entities = dict(entities or {})
         self.parsed: list[str] = []
         super().__init__(
             Starlette(
@@ -45,11 +53,20 @@ class RasaStandIn(StandInServer):
         text = str(body.get("text", ""))
         self.parsed.append(text)
         intent, confidence = self.intent_of(text)
+        found = []
+        for keyword, values in self.entities.items():
+            start = text.lower().find(keyword.lower())
+            if start < 0:
+                continue
+            for entity, value in values.items():
+                found.append(
+                    {"entity": entity, "value": value, "start": start, "end": start + len(keyword)}
+                )
         return JSONResponse(
             {
                 "text": text,
                 "intent": {"name": intent, "confidence": confidence},
-                "entities": [],
+                "entities": found,
                 "intent_ranking": [{"name": intent, "confidence": confidence}],
             }
         )

@@ -79,7 +79,15 @@ async def test_commands_are_registered_in_every_language(
         commands = {c["command"]: c["description"] for c in telegram_api.commands[lang]}
         assert commands == {
             name: texts.get(lang, f"cmd.{name}")
-            for name in ("start", "help", "language", "privacy", "notifications", "cancel")
+            for name in (
+                "start",
+                "help",
+                "language",
+                "privacy",
+                "reminders",
+                "notifications",
+                "cancel",
+            )
         }
     assert telegram_api.commands[""]
 

@@ -1,0 +1,513 @@
+"""Events through the dispatcher and the outbox: listing, subscribing, reminders at the right
+instants in each person's zone, changes and cancellations, quiet hours, restarts, .ics files.
+
+Rasa is the scripted stand-in (with entities), time a FakeClock, the database SQLite and
+PostgreSQL; reminders are sent by the real outbox worker to a recording sender.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import cast
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from actions.base import StaffDesk
+from actions.event_admin import cancel_event, import_events
+from actions.event_cards import EventsConfig
+from actions.event_file import EventSpec, load
+from actions.knowledge import Knowledge
+from bot.app import App
+from bot.core.event_payloads import AddToCalendar, ChangeCountry, RemindMe, StopFollowing
+from bot.core.i18n import Catalog
+from bot.core.messages import Incoming, Kind, Reply
+from bot.core.payloads import FlowStep, unpack
+from bot.core.ports import Recipient
+from bot.core.settings import ROOT, Settings
+from bot.dispatcher import Dispatcher, Outcome
+from bot.server import build_web_app
+from bot.storage import outbox, repo
+from bot.storage.database import Database
+from bot.storage.events import aware
+from bot.storage.models import Delivery
+from nlu.client import NluClient
+from scheduler.delivery import DeliveryConfig, DeliveryWorker
+from scheduler.event_sweeper import EventSweeper
+from tests.clock import FakeClock
+from tests.standins.rasa import RasaStandIn
+from tests.standins.server import StandInServer
+
+INTENTS = {
+    "what's coming up": "list_events",
+    "ဘာပွဲတွေ ရှိလဲ": "list_events",
+    "มีกิจกรรมอะไรบ้าง": "list_events",
+    "youth events": "list_events",
+    "remind me": "subscribe_reminders",
+    "stop reminders": "unsubscribe_reminders",
+}
+ENTITIES = {
+    "volunteer": {"event_category": "volunteer"},
+    "youth": {"event_category": "youth"},
+    "laos": {"country": "LA"},
+    "next month": {"time_range": "next_month"},
+    "ลาว": {"country": "ລາວ"},  # a raw span outside the contract: dropped
+}
+TREES = "yangon-tree-planting-2027"  # 2027-07-10 08:00 Asia/Yangon = 01:30 UTC
+SECRET = "test-calendar-secret"
+
+
+@pytest.fixture
+async def scripted_nlu() -> AsyncIterator[NluClient]:
+    async with RasaStandIn(INTENTS, ENTITIES) as rasa:
+        client = NluClient(rasa.url)
+        yield client
+        await client.aclose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2027, 3, 1, 3, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        public_url="https://bot.example.org",
+        calendar_secret=SECRET,
+    )
+
+
+@pytest.fixture
+def config(settings: Settings) -> EventsConfig:
+    return EventsConfig.from_settings(settings)
+
+
+@pytest.fixture
+def specs() -> list[EventSpec]:
+    return load(ROOT / "data" / "events.yml")
+
+
+@pytest.fixture
+async def bot(
+    db: Database,
+    scripted_nlu: NluClient,
+    texts: Catalog,
+    knowledge: Knowledge,
+    clock: FakeClock,
+    settings: Settings,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> Dispatcher:
+    async with db.session() as session:
+        await import_events(session, texts, config, specs, clock.now())
+    return Dispatcher(db, scripted_nlu, texts, knowledge, clock, settings=settings)
+
+
+def say(user: str, text: str) -> Incoming:
+    return Incoming("telegram", user, user, Kind.TEXT, text=text)
+
+
+def press(user: str, data: str) -> Incoming:
+    return Incoming("telegram", user, user, Kind.BUTTON, data=data)
+
+
+async def subscribe(bot: Dispatcher, user: str, event_id: str, country: str | None) -> Outcome:
+    """Press Remind me; answer the country question when it comes."""
+    outcome = await bot.handle(press(user, RemindMe(event_id).pack()))
+    if country is not None:
+        steps = [unpack(b.data) for b in outcome.replies[-1].buttons]
+        choice = next(s for s in steps if isinstance(s, FlowStep) and s.value == country)
+        outcome = await bot.handle(press(user, choice.pack()))
+    return outcome
+
+
+async def rows(db: Database, kind: str, status: str | None = None) -> list[Delivery]:
+    async with db.session() as session:
+        query = select(Delivery).where(Delivery.kind == kind).order_by(Delivery.due_at, Delivery.id)
+        if status is not None:
+            query = query.where(Delivery.status == status)
+        return list((await session.scalars(query)).all())
+
+
+def text_of(row: Delivery) -> str:
+    return Reply.from_json(row.content[0]).text
+
+
+class RecordingSender:
+    """A channel that records what it sends, and when (by the fake clock)."""
+
+    max_recipients = 1
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.sent: list[tuple[str, str, datetime]] = []
+
+    async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
+        self.sent.append((to.chat_id, replies[0].text, self.clock.now()))
+        return [str(len(self.sent))]
+
+    async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
+        raise AssertionError("not a multicast channel")
+
+    @property
+    def reminders(self) -> list[tuple[str, str, datetime]]:
+        """What was sent but the replies to messages (queued by the dispatcher)."""
+        return [item for item in self.sent if item[1].startswith("🔔")]
+
+
+async def run_until(
+    worker: DeliveryWorker, sender: RecordingSender, count: int, seconds: float = 20.0
+) -> None:
+    await worker.tick()
+    for _ in range(int(seconds / 0.02)):
+        if len(sender.reminders) >= count:
+            break
+        await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)  # nothing more comes
+
+
+# --- listing ------------------------------------------------------------------------------
+async def test_whats_coming_up_lists_five_cards_then_more(bot: Dispatcher) -> None:
+    outcome = await bot.handle(say("ana", "what's coming up?"))
+    cards = [r for r in outcome.replies if r.text.startswith("📅")]
+    assert len(cards) == 5
+    assert "Youth Climate Leadership Workshop" in cards[0].text
+    assert "Sunday 14 March 2027, 9:00 AM–5:00 PM" in cards[0].text  # Vientiane = Bangkok
+    payloads = [type(unpack(b.data)).__name__ for b in cards[0].buttons]
+    assert payloads == ["RemindMe", "AddToCalendar", "EventDetails"]
+    more = outcome.replies[-1].buttons[0]
+    rest = await bot.handle(press("ana", more.data))
+    assert len([r for r in rest.replies if r.text.startswith("📅")]) == 1
+
+
+async def test_category_country_and_time_words_narrow_the_list(bot: Dispatcher) -> None:
+    outcome = await bot.handle(say("ana", "youth events in laos"))
+    titles = [r.text.split("\n")[0] for r in outcome.replies if r.text.startswith("📅")]
+    assert titles == ["📅 Youth Climate Leadership Workshop"]
+    outcome = await bot.handle(say("ana", "what's coming up next month"))
+    titles = [r.text.split("\n")[0] for r in outcome.replies if r.text.startswith("📅")]
+    assert titles == ["📅 Capacity Building Training for Environmental Officials"]
+
+
+async def test_a_thai_person_reads_buddhist_era_dates_in_thai(bot: Dispatcher) -> None:
+    outcome = await bot.handle(say("som", "มีกิจกรรมอะไรบ้าง"))
+    assert outcome.lang == "th"
+    cards = [r for r in outcome.replies if r.text.startswith("📅")]
+    assert "วันอาทิตย์ที่ 14 มีนาคม 2570, 09:00 น." in cards[0].text
+
+
+# --- reminders in two zones ---------------------------------------------------------------
+async def test_a_myanmar_and_a_thai_subscriber_are_reminded_at_the_right_instants(
+    bot: Dispatcher, db: Database, clock: FakeClock
+) -> None:
+    await bot.handle(say("mya", "ဘာပွဲတွေ ရှိလဲ"))
+    done = await subscribe(bot, "mya", TREES, "MM")
+    assert done.lang == "my" and "သတိပေးပါမည်" in done.replies[0].text
+    await bot.handle(say("som", "มีกิจกรรมอะไรบ้าง"))
+    await subscribe(bot, "som", TREES, "TH")
+
+    pending = await rows(db, "reminder", outbox.PENDING)
+    day_before = datetime(2027, 7, 9, 1, 30, tzinfo=UTC)
+    hour_before = datetime(2027, 7, 10, 0, 30, tzinfo=UTC)
+    assert sorted((r.chat_id, aware(r.due_at)) for r in pending) == [
+        ("mya", day_before),
+        ("mya", hour_before),
+        ("som", day_before),
+        ("som", hour_before),
+    ]
+    burmese = next(text_of(r) for r in pending if r.chat_id == "mya")
+    thai = next(text_of(r) for r in pending if r.chat_id == "som")
+    assert "၀၈:၀၀" in burmese  # 08:00 in Yangon, in Myanmar digits
+    assert "08:30 น." in thai  # the same instant in Bangkok, half an hour later
+    assert "2570" in thai
+
+    sender = RecordingSender(clock)
+    config = DeliveryConfig(budgets={"telegram": 1000.0}, tick_seconds=3600)
+    worker = DeliveryWorker(db, {"telegram": sender}, clock, config)
+    await worker.start()
+    try:
+        clock.moment = day_before - timedelta(minutes=1)
+        await run_until(worker, sender, 1, seconds=0.3)
+        assert sender.reminders == []
+        clock.moment = day_before
+        await run_until(worker, sender, 2)
+        clock.moment = hour_before + timedelta(seconds=30)
+        await run_until(worker, sender, 4)
+    finally:
+        await worker.stop()
+    assert sorted((chat, at) for chat, _, at in sender.reminders) == [
+        ("mya", day_before),
+        ("mya", hour_before + timedelta(seconds=30)),
+        ("som", day_before),
+        ("som", hour_before + timedelta(seconds=30)),
+    ]
+
+
+async def test_a_change_of_start_time_moves_every_reminder_and_notifies_once(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    for user, country in (("ana", "TH"), ("ben", "MM")):
+        await bot.handle(say(user, "what's coming up"))
+        await subscribe(bot, user, TREES, country)
+    trees = next(s for s in specs if s.id == TREES)
+    later = dataclasses.replace(trees, starts_local=trees.starts_local + timedelta(hours=1))
+    for _ in range(2):  # the second import changes nothing and tells no one again
+        async with db.session() as session:
+            await import_events(session, texts, config, [later], clock.now())
+
+    assert len(await rows(db, "reminder", outbox.CANCELLED)) == 4
+    pending = await rows(db, "reminder", outbox.PENDING)
+    assert {aware(r.due_at) for r in pending} == {
+        datetime(2027, 7, 9, 2, 30, tzinfo=UTC),
+        datetime(2027, 7, 10, 1, 30, tzinfo=UTC),
+    }
+    assert all(r.dedupe_key and ":v2:" in r.dedupe_key for r in pending)
+    notices = await rows(db, "notice")
+    assert len(notices) == 2
+    by_chat = {r.chat_id: text_of(r) for r in notices}
+    assert "8:30 AM → 9:30 AM" in by_chat["ana"]  # Bangkok
+    assert "8:00 AM → 9:00 AM" in by_chat["ben"]  # Yangon
+
+
+async def test_a_cancellation_withdraws_the_reminders_and_tells_the_subscribers(
+    bot: Dispatcher, db: Database, clock: FakeClock, texts: Catalog, config: EventsConfig
+) -> None:
+    for user in ("ana", "ben"):
+        await bot.handle(say(user, "what's coming up"))
+        await subscribe(bot, user, TREES, "VN")
+    async with db.session() as session:
+        told = await cancel_event(session, texts, config, TREES, "flooding", clock.now())
+    assert told == 2
+    assert await rows(db, "reminder", outbox.PENDING) == []
+    assert len(await rows(db, "reminder", outbox.CANCELLED)) == 4
+    notices = await rows(db, "notice")
+    assert len(notices) == 2 and all("has been cancelled" in text_of(r) for r in notices)
+    assert all("flooding" in text_of(r) for r in notices)
+    again = await bot.handle(press("carla", RemindMe(TREES).pack()))
+    steps = [unpack(b.data) for b in again.replies[-1].buttons]
+    choice = next(s for s in steps if isinstance(s, FlowStep) and s.value == "TH")
+    polite = await bot.handle(press("carla", choice.pack()))
+    assert "has been cancelled" in polite.replies[0].text
+    assert await rows(db, "reminder", outbox.PENDING) == []
+
+
+async def test_a_past_event_gets_a_polite_answer(bot: Dispatcher, clock: FakeClock) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    clock.moment = datetime(2027, 8, 1, tzinfo=UTC)
+    outcome = await subscribe(bot, "ana", TREES, "TH")
+    assert "already started or is over" in outcome.replies[0].text
+
+
+async def test_a_restart_between_subscription_and_reminder_loses_nothing(
+    bot: Dispatcher, db: Database, clock: FakeClock
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    url = db.url
+    await db.dispose()  # the bot stops; a new process opens the same database
+    again = Database(url)
+    try:
+        clock.moment = datetime(2027, 7, 10, 1, 0, tzinfo=UTC)  # both reminders due by now
+        sweeper = EventSweeper(again, clock)
+        assert await sweeper.sweep() == 0
+        sender = RecordingSender(clock)
+        config = DeliveryConfig(budgets={"telegram": 1000.0}, tick_seconds=3600)
+        worker = DeliveryWorker(again, {"telegram": sender}, clock, config)
+        await worker.start()
+        try:
+            await run_until(worker, sender, 2)
+        finally:
+            await worker.stop()
+        assert [chat for chat, _, _ in sender.reminders] == ["ana", "ana"]
+    finally:
+        await again.dispose()
+
+
+async def test_reminders_of_a_started_event_are_withdrawn_not_sent(
+    bot: Dispatcher, db: Database, clock: FakeClock
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    clock.moment = datetime(2027, 7, 10, 2, 0, tzinfo=UTC)  # down until after the start
+    assert await EventSweeper(db, clock).sweep() == 2
+    assert await rows(db, "reminder", outbox.PENDING) == []
+
+
+async def test_a_reminder_due_in_the_night_comes_at_the_nearer_edge(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    early = dataclasses.replace(
+        specs[0],
+        id="sunrise-birdwatch-2027",
+        timezone="Asia/Bangkok",
+        starts_local=datetime(2027, 3, 15, 3, 0),
+        ends_local=datetime(2027, 3, 15, 6, 0),
+    )
+    async with db.session() as session:
+        await import_events(session, texts, config, [early], clock.now())
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", early.id, "TH")
+    pending = await rows(db, "reminder", outbox.PENDING)
+    # A day before is 03:00 local: 07:00 is nearer than 22:00. An hour before is 02:00: the
+    # nearer edge (07:00) is after the start, so 22:00 the evening before.
+    assert [aware(r.due_at) for r in pending] == [
+        datetime(2027, 3, 14, 0, 0, tzinfo=UTC),
+        datetime(2027, 3, 14, 15, 0, tzinfo=UTC),
+    ]
+
+
+async def test_blocked_people_get_no_reminders(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    async with db.session() as session:
+        await outbox.block_recipients(session, "telegram", ["ana"])
+    trees = next(s for s in specs if s.id == TREES)
+    later = dataclasses.replace(trees, starts_local=trees.starts_local + timedelta(hours=2))
+    async with db.session() as session:
+        await import_events(session, texts, config, [later], clock.now())
+    assert await rows(db, "reminder", outbox.PENDING) == []
+    assert await rows(db, "notice") == []
+
+
+# --- categories, following, unfollowing ---------------------------------------------------
+async def test_following_a_category_reminds_of_each_and_announces_new_ones_once(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    asked = await bot.handle(say("ana", "remind me of all volunteer activities"))
+    steps = [unpack(b.data) for b in asked.replies[-1].buttons]
+    choice = next(s for s in steps if isinstance(s, FlowStep) and s.value == "other")
+    done = await bot.handle(press("ana", choice.pack()))
+    assert "new volunteer activities" in done.replies[0].text
+    assert {r.ref for r in await rows(db, "reminder")} == {
+        "mekong-riverbank-cleanup-2027",
+        TREES,
+    }
+    new = dataclasses.replace(
+        next(s for s in specs if s.id == TREES),
+        id="hanoi-lake-cleanup-2027",
+        timezone="Asia/Ho_Chi_Minh",
+    )
+    for _ in range(2):
+        async with db.session() as session:
+            await import_events(session, texts, config, [new], clock.now())
+    announcements = await rows(db, "announcement")
+    assert len(announcements) == 1 and "A new event you might like" in text_of(announcements[0])
+    assert len([r for r in await rows(db, "reminder") if r.ref == new.id]) == 2
+
+
+async def test_stopping_a_subscription_withdraws_its_reminders(
+    bot: Dispatcher, db: Database
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    listed = await bot.handle(press("ana", "intent:my_reminders"))
+    assert "Rainy Season Tree Planting in Yangon" in listed.replies[0].text
+    offered = await bot.handle(say("ana", "stop reminders please"))
+    stop = next(b for b in offered.replies[0].buttons if isinstance(unpack(b.data), StopFollowing))
+    stopped = await bot.handle(press("ana", stop.data))
+    assert "won't get those reminders" in stopped.replies[0].text
+    assert await rows(db, "reminder", outbox.PENDING) == []
+    again = await bot.handle(press("ana", stop.data))
+    assert "no longer following" in again.replies[0].text
+
+
+# --- calendar -----------------------------------------------------------------------------
+async def test_add_to_calendar_links_an_ics_file_served_at_an_unguessable_url(
+    bot: Dispatcher,
+    db: Database,
+    settings: Settings,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+) -> None:
+    outcome = await bot.handle(press("ana", AddToCalendar(TREES).pack()))
+    url = outcome.replies[0].document_url
+    assert url is not None and url.startswith("https://bot.example.org/ics/")
+    path = url.removeprefix("https://bot.example.org")
+    app = cast(App, SimpleNamespace(settings=settings, db=db, telegram=None, line=None))
+    async with (
+        StandInServer(build_web_app(app)) as server,
+        httpx.AsyncClient(base_url=server.url) as client,
+    ):
+        got = await client.get(path)
+        assert got.status_code == 200
+        assert got.headers["content-type"].startswith("text/calendar")
+        body = got.text
+        assert f"UID:{TREES}@" in body and "SEQUENCE:1" in body
+        assert "DTSTART;TZID=Asia/Yangon:20270710T080000" in body
+        assert "METHOD:PUBLISH" in body
+        forged = path.replace(path[-10:-4], "000000")
+        assert (await client.get(forged)).status_code == 404
+        async with db.session() as session:
+            await cancel_event(session, texts, config, TREES, None, clock.now())
+        body = (await client.get(path)).text
+        assert "METHOD:CANCEL" in body and "SEQUENCE:2" in body
+
+
+async def test_staff_list_and_cancel_events_in_chat(
+    db: Database,
+    scripted_nlu: NluClient,
+    texts: Catalog,
+    knowledge: Knowledge,
+    clock: FakeClock,
+    settings: Settings,
+    bot: Dispatcher,
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    staff = StaffDesk("telegram", "-100900", frozenset({"telegram:7"}))
+    desk = Dispatcher(db, scripted_nlu, texts, knowledge, clock, staff=staff, settings=settings)
+    listed = await desk.handle(say("7", "/events"))
+    assert f"{TREES}  2027-07-10T08:00 Asia/Yangon  volunteer  scheduled v1  1 subscribers" in (
+        listed.replies[0].text
+    )
+    refused = await desk.handle(say("8", "/cancel_event " + TREES))
+    assert "cancelled" not in refused.replies[0].text
+    done = await desk.handle(say("7", f"/cancel_event {TREES} heavy rain"))
+    assert done.replies[0].text == f"{TREES}: cancelled; 1 people notified"
+    notices = await rows(db, "notice")
+    assert len(notices) == 1 and "heavy rain" in text_of(notices[0])
+
+
+async def test_the_country_can_be_changed_from_reminders(bot: Dispatcher, db: Database) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    listed = await bot.handle(press("ana", "intent:my_reminders"))
+    change = next(b for b in listed.replies[0].buttons if b.data == ChangeCountry().pack())
+    asked = await bot.handle(press("ana", change.data))
+    steps = [unpack(b.data) for b in asked.replies[-1].buttons]
+    choice = next(s for s in steps if isinstance(s, FlowStep) and s.value == "CN")
+    done = await bot.handle(press("ana", choice.pack()))
+    assert done.replies[0].text.startswith("Got it: China.")
+    async with db.session() as session:
+        user = await repo.get_user(session, "telegram", "ana")
+        assert user is not None and (user.country, user.timezone) == ("CN", "Asia/Shanghai")

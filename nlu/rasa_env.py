@@ -27,6 +27,7 @@ _MODEL_INPUTS = (
     "nlu/tokenizer.py",
     "nlu/word_featurizer.py",
     "nlu/linear_classifier.py",
+    "nlu/gazetteer.py",
     "nlu/segment.py",
     "nlu/langid.py",
     "nlu/scripts.py",

@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -155,8 +156,15 @@ def run_pipeline(name: str, keep_models: bool, epochs: int | None = None) -> dic
     )
     try:
         started = time.perf_counter()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         model = project.train(force=True)
         training_s = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU time of the training process: what the wall time would be on an idle core, less
+        # what runs in parallel (a loaded machine stretches the wall time, not this).
+        training_cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
         # The model just trained, even if a source file changed meanwhile.
         server = LocalRasaServer(project, log_file=workdir / "server.log", model=model)
         with server:
@@ -164,13 +172,15 @@ def run_pipeline(name: str, keep_models: bool, epochs: int | None = None) -> dic
             results = asyncio.run(measure(server.url))
             results["server_rss_mb"] = round(rss_mb(server.pid), 1)
         results["training_s"] = round(training_s, 1)
+        results["training_cpu_s"] = round(training_cpu_s, 1)
+        results["load_average"] = round(os.getloadavg()[0], 1)
         return results
     finally:
         if not keep_models:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-def run_ablation(diet_epochs: int | None, cv_diet: bool) -> dict[str, Any]:
+def run_ablation(diet_epochs: int, cv_diet: bool) -> dict[str, Any]:
     """bench/nlu_ablation.py in Rasa's env: per-component accuracy and time, and 5-fold CV."""
     project = RasaProject()
     project.require_environment()
@@ -182,8 +192,10 @@ def run_ablation(diet_epochs: int | None, cv_diet: bool) -> dict[str, Any]:
             "--json",
             str(out),
         ]
-        if diet_epochs is not None:
+        if diet_epochs:
             command += ["--diet-epochs", str(diet_epochs)]
+        else:
+            command.append("--no-diet")
         if cv_diet:
             command.append("--cv-diet")
         subprocess.run(
@@ -285,6 +297,8 @@ def print_table(results: dict[str, dict[str, Any]], lid: dict[str, float]) -> No
     for q in ("p50", "p95", "p99"):
         row(f"parse latency {q} (ms)", [f"{r['latency_ms'][q]:.1f}" for r in results.values()])
     row("training time (s)", [f"{r['training_s']:.0f}" for r in results.values()])
+    row("training CPU time (s)", [f"{r['training_cpu_s']:.0f}" for r in results.values()])
+    row("load average after training", [f"{r['load_average']:.1f}" for r in results.values()])
     row("server RSS (MB)", [f"{r['server_rss_mb']:.0f}" for r in results.values()])
     print("\nlanguage id and Zawgyi (nlu/langid.py, nlu/normalize.py; same for both pipelines)")
     for key, value in lid.items():
@@ -300,7 +314,10 @@ def main() -> int:
     parser.add_argument("--keep-models", action="store_true")
     parser.add_argument("--no-ablation", action="store_true", help="skip ablation and CV")
     parser.add_argument(
-        "--ablation-diet-epochs", type=int, default=40, help="DIET's epochs in the ablation"
+        "--ablation-diet-epochs",
+        type=int,
+        default=40,
+        help="DIET's epochs in the ablation (0: leave DIET out of it)",
     )
     parser.add_argument("--cv-diet", action="store_true", help="DIET in the CV too (slow)")
     parser.add_argument("--json", help="also write the figures to this file")

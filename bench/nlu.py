@@ -213,7 +213,7 @@ def print_ablation(ablation: dict[str, Any]) -> None:
     print(
         f"\nablation: components trained in one process on the same features, the server's"
         f" fallback thresholds applied ({ablation['training_examples']} training examples;"
-        f" DIET {ablation['diet_epochs']} epochs); train s = on all the training data"
+        f" DIET {ablation['diet_epochs'] or 'left out'} epochs); train s = on all the training data"
     )
     header = "intent classifier".ljust(26) + "train s".rjust(9)
     header += "".join(name.replace("_", "-").rjust(15) for name in sets)

@@ -373,7 +373,7 @@ def main() -> int:
     extractors = [e for e in args.extractors.split(",") if e]
     _, train, train_langs = training_examples()
     results: dict[str, Any] = {
-        "diet_epochs": args.diet_epochs,
+        "diet_epochs": 0 if args.no_diet else args.diet_epochs,
         "blend_weight": previous_weight,
         "training_examples": len(train),
     }

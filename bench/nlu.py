@@ -1,11 +1,16 @@
 """NLU benchmark: our pipeline (config.yml) against Rasa's default one, trained on the same data.
 
-Prints, side by side: held-out intent accuracy and macro-F1 per language; out-of-scope
-rejection on the SIB-200 test sentences; parse latency; training time; server memory. And, for
-the pure-Python front end: language identification on SIB-200, Tatoeba and diacritic-less
-Vietnamese, and Zawgyi detection.
+Prints, side by side: intent accuracy and macro-F1 per language on the held-out split
+(data/heldout/) and on the blind held-out set (data/heldout-blind/, when present); out-of-scope
+rejection on the SIB-200 test sentences; parse latency; training time from scratch; server
+memory. For our pipeline also: 5-fold cross-validation on the training data and an ablation
+(what the linear SVM, DIET and the entity extractors each add, and what each costs to train;
+bench/nlu_ablation.py, run in Rasa's env). And, for the pure-Python front end: language
+identification on SIB-200, Tatoeba and diacritic-less Vietnamese, and Zawgyi detection. The
+last line printed is all the figures as one JSON object.
 
     .venv/bin/python bench/nlu.py [--only ours|default] [--default-epochs N] [--keep-models]
+                                  [--no-ablation] [--ablation-diet-epochs N] [--cv-diet]
 
 Both models are trained from scratch (empty Rasa cache) so training times are honest. On this
 machine the default pipeline's 100 epochs take hours (its DIET runs a transformer over
@@ -19,8 +24,11 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import re
+import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +46,11 @@ from nlu.normalize import is_zawgyi, normalize
 from nlu.rasa_env import ROOT, RasaProject
 from nlu.server import LocalRasaServer
 
-EVAL = ROOT.parent / "shared" / "eval"
+EVAL = Path(os.environ.get("NLU_EVAL_DIR") or ROOT.parent / "shared" / "eval")
+HELDOUT_SETS = {
+    "heldout": ROOT / "data" / "heldout",
+    "heldout-blind": ROOT / "data" / "heldout-blind",
+}
 SIB_LANGS = {
     "eng_Latn": "en",
     "zho_Hans": "zh",
@@ -52,10 +64,13 @@ TATOEBA = {"cmn": "zh", "khm": "km", "tha": "th", "vie": "vi"}
 PIPELINES = {"ours": "config.yml", "default": "bench/rasa_default_config.yml"}
 
 
-def heldout() -> list[Example]:
-    return [
-        e for path in sorted((ROOT / "data" / "heldout").glob("*.tsv")) for e in read_examples(path)
-    ]
+def heldout(name: str = "heldout") -> list[Example]:
+    return [e for path in sorted(HELDOUT_SETS[name].glob("*.tsv")) for e in read_examples(path)]
+
+
+def heldout_sets() -> list[str]:
+    """The held-out sets present: the split always, the blind set once it is written."""
+    return [name for name, folder in HELDOUT_SETS.items() if any(folder.glob("*.tsv"))]
 
 
 def sib200(split: str = "test") -> list[Example]:
@@ -101,7 +116,7 @@ def language_id() -> dict[str, float]:
 async def measure(url: str) -> dict[str, Any]:
     client = NluClient(url, read_timeout=30.0)
     try:
-        held = report(await predict(client, heldout()))
+        held = {name: report(await predict(client, heldout(name))) for name in heldout_sets()}
         sib = await predict(client, sib200(), concurrency=4)
         rejected: dict[str, list[bool]] = {}
         for p in sib:
@@ -118,7 +133,7 @@ async def measure(url: str) -> dict[str, Any]:
     finally:
         await client.aclose()
     return {
-        "heldout": held,
+        **held,
         "sib200_rejected": {lang: sum(v) / len(v) for lang, v in sorted(rejected.items())},
         "sib200_rejected_all": sum(p.intent_correct for p in sib) / len(sib),
         "latency_ms": {
@@ -141,8 +156,15 @@ def run_pipeline(name: str, keep_models: bool, epochs: int | None = None) -> dic
     )
     try:
         started = time.perf_counter()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         model = project.train(force=True)
         training_s = time.perf_counter() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        # CPU time of the training process: what the wall time would be on an idle core, less
+        # what runs in parallel (a loaded machine stretches the wall time, not this).
+        training_cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (
+            cpu_after.ru_stime - cpu_before.ru_stime
+        )
         # The model just trained, even if a source file changed meanwhile.
         server = LocalRasaServer(project, log_file=workdir / "server.log", model=model)
         with server:
@@ -150,10 +172,98 @@ def run_pipeline(name: str, keep_models: bool, epochs: int | None = None) -> dic
             results = asyncio.run(measure(server.url))
             results["server_rss_mb"] = round(rss_mb(server.pid), 1)
         results["training_s"] = round(training_s, 1)
+        results["training_cpu_s"] = round(training_cpu_s, 1)
+        results["load_average"] = round(os.getloadavg()[0], 1)
         return results
     finally:
         if not keep_models:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_ablation(diet_epochs: int, cv_diet: bool) -> dict[str, Any]:
+    """bench/nlu_ablation.py in Rasa's env: per-component accuracy and time, and 5-fold CV."""
+    project = RasaProject()
+    project.require_environment()
+    with tempfile.TemporaryDirectory(prefix="ablation-", dir=ROOT / "var") as folder:
+        out = Path(folder) / "ablation.json"
+        command = [
+            str(ROOT / ".venv-rasa" / "bin" / "python"),
+            str(ROOT / "bench" / "nlu_ablation.py"),
+            "--json",
+            str(out),
+        ]
+        if diet_epochs:
+            command += ["--diet-epochs", str(diet_epochs)]
+        else:
+            command.append("--no-diet")
+        if cv_diet:
+            command.append("--cv-diet")
+        subprocess.run(
+            command, check=True, cwd=ROOT, env=project.environment(), stdout=subprocess.DEVNULL
+        )
+        result: dict[str, Any] = json.loads(out.read_text())
+        return result
+
+
+def print_ablation(ablation: dict[str, Any]) -> None:
+    """The ablation and cross-validation tables."""
+    times = ablation.get("times_s", {})
+    sets = [name for name in ("heldout", "heldout_blind") if name in ablation]
+    cv = ablation["cv"]
+    print(
+        f"\nablation: components trained in one process on the same features, the server's"
+        f" fallback thresholds applied ({ablation['training_examples']} training examples;"
+        f" DIET {ablation['diet_epochs'] or 'left out'} epochs); train s = on all the training data"
+    )
+    header = "intent classifier".ljust(26) + "train s".rjust(9)
+    header += "".join(name.replace("_", "-").rjust(15) for name in sets)
+    header += f"{cv['folds']}-fold CV".rjust(13)
+    print(header)
+    print(
+        "  tokenize + featurize".ljust(26)
+        + f"{times.get('tokenize', 0) + times.get('featurize', 0):9.1f}"
+    )
+    cost = {"linear": ["linear"], "diet": ["diet"], "diet+linear": ["diet", "linear"]}
+    for variant, parts in cost.items():
+        if not any(variant in ablation[name] for name in sets) and variant not in cv["intent"]:
+            continue
+        seconds = sum(times.get(p, 0.0) for p in parts)
+        line = f"  {variant}".ljust(26) + f"{seconds:9.1f}"
+        for name in sets:
+            value = ablation[name].get(variant, {}).get("accuracy")
+            line += (f"{value:.4f}" if value is not None else "-").rjust(15)
+        value = cv["intent"].get(variant, {}).get("accuracy")
+        line += (f"{value:.4f}" if value is not None else "-").rjust(13)
+        print(line)
+    print(f"\nentities, {cv['folds']}-fold CV (precision over all test messages, recall over the")
+    print("annotated (entity, value) pairs; EntitySynonymMapper after each)")
+    print(
+        "extractor".ljust(26)
+        + "train s".rjust(9)
+        + "entity".rjust(16)
+        + "precision".rjust(11)
+        + "recall".rjust(9)
+        + "pairs".rjust(8)
+    )
+    for variant, scores in cv["entities"].items():
+        rows = [("all", scores), *scores["per_entity"].items()]
+        for i, (entity, row) in enumerate(rows):
+            label = f"  {variant}" if i == 0 else ""
+            seconds = f"{times.get(variant, 0.0):9.1f}" if i == 0 else " " * 9
+            print(
+                label.ljust(26)
+                + seconds
+                + entity.rjust(16)
+                + f"{row['precision']:11.4f}"
+                + f"{row['recall']:9.4f}"
+                + f"{row['annotated']:8d}"
+            )
+    print(
+        f"\n{cv['folds']}-fold CV intent accuracy per language (train s for all folds: {cv['seconds']})"
+    )
+    for variant, scores in cv["intent"].items():
+        cells = "  ".join(f"{lang} {acc:.4f}" for lang, acc in scores["per_language"].items())
+        print(f"  {variant:<12} {cells}")
 
 
 def print_table(results: dict[str, dict[str, Any]], lid: dict[str, float]) -> None:
@@ -164,17 +274,18 @@ def print_table(results: dict[str, dict[str, Any]], lid: dict[str, float]) -> No
     def row(label: str, values: list[str]) -> None:
         print(label.ljust(34) + "".join(v.rjust(width) for v in values))
 
-    langs = sorted(results[names[0]]["heldout"]["per_language"])
-    for metric in ("intent_accuracy", "macro_f1"):
-        for lang in langs:
-            row(
-                f"held-out {metric} {lang}",
-                [f"{r['heldout']['per_language'][lang][metric]:.3f}" for r in results.values()],
-            )
-    row(
-        "held-out intent accuracy (all)",
-        [f"{r['heldout']['intent_accuracy']:.3f}" for r in results.values()],
-    )
+    for held in heldout_sets():
+        langs = sorted(results[names[0]][held]["per_language"])
+        for metric in ("intent_accuracy", "macro_f1"):
+            for lang in langs:
+                row(
+                    f"{held} {metric} {lang}",
+                    [f"{r[held]['per_language'][lang][metric]:.3f}" for r in results.values()],
+                )
+        row(
+            f"{held} intent accuracy (all)",
+            [f"{r[held]['intent_accuracy']:.3f}" for r in results.values()],
+        )
     for lang in langs:
         row(
             f"SIB-200 test rejected {lang}",
@@ -186,6 +297,8 @@ def print_table(results: dict[str, dict[str, Any]], lid: dict[str, float]) -> No
     for q in ("p50", "p95", "p99"):
         row(f"parse latency {q} (ms)", [f"{r['latency_ms'][q]:.1f}" for r in results.values()])
     row("training time (s)", [f"{r['training_s']:.0f}" for r in results.values()])
+    row("training CPU time (s)", [f"{r['training_cpu_s']:.0f}" for r in results.values()])
+    row("load average after training", [f"{r['load_average']:.1f}" for r in results.values()])
     row("server RSS (MB)", [f"{r['server_rss_mb']:.0f}" for r in results.values()])
     print("\nlanguage id and Zawgyi (nlu/langid.py, nlu/normalize.py; same for both pipelines)")
     for key, value in lid.items():
@@ -199,6 +312,14 @@ def main() -> int:
     parser.add_argument("--only", choices=list(PIPELINES))
     parser.add_argument("--default-epochs", type=int, help="epochs of the default pipeline")
     parser.add_argument("--keep-models", action="store_true")
+    parser.add_argument("--no-ablation", action="store_true", help="skip ablation and CV")
+    parser.add_argument(
+        "--ablation-diet-epochs",
+        type=int,
+        default=40,
+        help="DIET's epochs in the ablation (0: leave DIET out of it)",
+    )
+    parser.add_argument("--cv-diet", action="store_true", help="DIET in the CV too (slow)")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args()
     lid = language_id()
@@ -208,11 +329,16 @@ def main() -> int:
             epochs = args.default_epochs if name == "default" else None
             label = name if epochs is None else f"{name} ({epochs} ep.)"
             results[label] = run_pipeline(name, args.keep_models, epochs)
+    ablation = None
+    if not args.no_ablation and args.only in (None, "ours"):
+        ablation = run_ablation(args.ablation_diet_epochs, args.cv_diet)
     print_table(results, lid)
+    if ablation is not None:
+        print_ablation(ablation)
+    figures = {"pipelines": results, "language_id": lid, "ablation": ablation}
+    print(json.dumps(figures, ensure_ascii=False))
     if args.json:
-        Path(args.json).write_text(
-            json.dumps({"pipelines": results, "language_id": lid}, indent=2, ensure_ascii=False)
-        )
+        Path(args.json).write_text(json.dumps(figures, indent=2, ensure_ascii=False))
     return 0
 
 

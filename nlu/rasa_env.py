@@ -27,6 +27,7 @@ _MODEL_INPUTS = (
     "nlu/tokenizer.py",
     "nlu/word_featurizer.py",
     "nlu/linear_classifier.py",
+    "nlu/gazetteer.py",
     "nlu/segment.py",
     "nlu/langid.py",
     "nlu/scripts.py",
@@ -38,7 +39,9 @@ _MODEL_INPUTS = (
 # all seven languages; ../shared/eval/README.md allows it for out-of-scope training, the test
 # split stays for measuring only). Read at training time, never copied into the repository.
 SIB200_DIR = Path(os.environ.get("NLU_EXTRA_OOS_DIR") or ROOT.parent / "shared" / "eval" / "sib200")
-SIB200_PER_LANGUAGE = 100
+# 200 since the SVM decides alone (no DIET): with 100, Chinese SIB-200 test sentences were
+# declined 0.936 of the time, under the 0.95 asked.
+SIB200_PER_LANGUAGE = 200
 _ENTITY_MARKUP = re.compile(r"[\[\]{}]")
 
 

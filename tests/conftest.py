@@ -15,6 +15,7 @@ RASA_ENV_TESTS = {
     "nlu/test_segment.py",
     "nlu/test_linear_classifier.py",
     "nlu/test_word_featurizer.py",
+    "nlu/test_gazetteer.py",
 }
 _HERE = Path(__file__).resolve().parent
 # Each environment skips the other's test files (and, in Rasa's, the folders it has none in).

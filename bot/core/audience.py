@@ -7,6 +7,7 @@ unfinished=3                   invited to survey 3 and not finished it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from bot.core.i18n import LANGUAGES
@@ -40,6 +41,10 @@ class Audience:
         return " ".join(f"{key}={','.join(values)}" for key, values in self.terms)
 
 
+# Event and survey ids: [a-z0-9-] (data/events.yml, data/surveys/<id>.yml).
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 def _value(key: str, value: str) -> str:
     """The value checked and normalised for key; AudienceError naming it otherwise."""
     if key == "lang":
@@ -55,13 +60,13 @@ def _value(key: str, value: str) -> str:
             raise AudienceError(f"channel={value}: not one of {', '.join(sorted(CHANNELS))}")
         return value.lower()
     if key == "follows":
-        if value.lower() not in CATEGORIES and not value.isdigit():
+        if value.lower() not in CATEGORIES and not _SLUG.fullmatch(value):
             raise AudienceError(
                 f"follows={value}: neither an event id nor one of {', '.join(sorted(CATEGORIES))}"
             )
         return value.lower()
-    if not value.isdigit():  # unfinished
-        raise AudienceError(f"unfinished={value}: a survey id is a number")
+    if not _SLUG.fullmatch(value):  # unfinished
+        raise AudienceError(f"unfinished={value}: not a survey id (letters a-z, digits, -)")
     return value
 
 

@@ -1,7 +1,6 @@
 """Broadcasts' queries: who an audience is, a broadcast queued in the outbox, its counts.
 
-`follows` and `unfinished` read the `subscriptions` and `survey_invitations` tables of the
-reminder and survey features through lightweight table constructs (no model needed here).
+`follows` reads the reminders' subscriptions, `unfinished` the surveys' invitations.
 """
 
 from __future__ import annotations
@@ -10,25 +9,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Select, and_, column, func, or_, select, table, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.announcement import Announcement
 from bot.core.audience import CHANNELS, Audience
 from bot.storage import outbox
-from bot.storage.models import Broadcast, Delivery, User
+from bot.storage.models import Broadcast, Delivery, Subscription, SurveyInvitation, User
 
 KIND = "broadcast"
 DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = "draft", "scheduled", "sending", "done", "cancelled"
-
-_subscriptions = table("subscriptions", column("user_id"), column("event_id"), column("category"))
-_invitations = table(
-    "survey_invitations",
-    column("survey_id"),
-    column("event_id"),
-    column("user_id"),
-    column("completed_at"),
-)
 
 
 @dataclass(frozen=True)
@@ -39,10 +29,6 @@ class Person:
     channel: str
     chat_id: str
     lang: str
-
-
-def _ids(values: Sequence[str]) -> list[int]:
-    return [int(value) for value in values if value.isdigit()]
 
 
 def audience_query(
@@ -62,23 +48,16 @@ def audience_query(
             conditions.append(User.country.in_(values))
         elif key == "channel":
             conditions.append(User.channel.in_(values))
-        elif key == "follows":
-            categories = [value for value in values if not value.isdigit()]
-            matches = []
-            if _ids(values):
-                matches.append(_subscriptions.c.event_id.in_(_ids(values)))
-            if categories:
-                matches.append(_subscriptions.c.category.in_(categories))
-            conditions.append(User.id.in_(select(_subscriptions.c.user_id).where(or_(*matches))))
-        elif key == "unfinished":
-            conditions.append(
-                User.id.in_(
-                    select(_invitations.c.user_id).where(
-                        _invitations.c.survey_id.in_(_ids(values)),
-                        _invitations.c.completed_at.is_(None),
-                    )
-                )
+        elif key == "follows":  # a category, or an event's id
+            followers = select(Subscription.user_id).where(
+                or_(Subscription.category.in_(values), Subscription.event_id.in_(values))
             )
+            conditions.append(User.id.in_(followers))
+        elif key == "unfinished":
+            unfinished = select(SurveyInvitation.user_id).where(
+                SurveyInvitation.survey_id.in_(values), SurveyInvitation.completed_at.is_(None)
+            )
+            conditions.append(User.id.in_(unfinished))
     return (
         select(User.id, User.channel, User.chat_id, lang).where(and_(*conditions)).order_by(User.id)
     )

@@ -196,34 +196,6 @@ class SurveyAnswer(Base):
     )
     question_id: Mapped[str] = mapped_column(String(64))
     value: Mapped[object] = mapped_column(JSON, nullable=True)  # None: skipped
-
-
-class Event(Base):
-    """A forum, roundtable, training or volunteer activity (data/events.yml, `events import`).
-
-    Its start and end are kept as written, in the event's own zone (starts_local, naive), and
-    in UTC for queries (starts_at): a zone's rules may change, the written local time does not.
-    """
-
-    __tablename__ = "events"
-
-    id: Mapped[str] = mapped_column(String(48), primary_key=True)  # slug, stable across imports
-    category: Mapped[str] = mapped_column(String(16), index=True)
-    country: Mapped[str | None] = mapped_column(String(2))  # None: regional or online
-    timezone: Mapped[str] = mapped_column(String(64))
-    starts_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
-    ends_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    title: Mapped[dict[str, str]] = mapped_column(JSON)  # by language
-    summary: Mapped[dict[str, str]] = mapped_column(JSON)
-    place: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
-    online_url: Mapped[str | None] = mapped_column(String(500))
-    url: Mapped[str | None] = mapped_column(String(500))
-    survey: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # or cancelled
-    version: Mapped[int] = mapped_column(Integer, default=1)
-    cancel_reason: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -269,6 +241,36 @@ class Broadcast(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Event(Base):
+    """A forum, roundtable, training or volunteer activity (data/events.yml, `events import`).
+
+    Its start and end are kept as written, in the event's own zone (starts_local, naive), and
+    in UTC for queries (starts_at): a zone's rules may change, the written local time does not.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(48), primary_key=True)  # slug, stable across imports
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))  # None: regional or online
+    timezone: Mapped[str] = mapped_column(String(64))
+    starts_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    ends_local: Mapped[datetime] = mapped_column(DateTime(timezone=False))
+    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    title: Mapped[dict[str, str]] = mapped_column(JSON)  # by language
+    summary: Mapped[dict[str, str]] = mapped_column(JSON)
+    place: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    online_url: Mapped[str | None] = mapped_column(String(500))
+    url: Mapped[str | None] = mapped_column(String(500))
+    survey: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # or cancelled
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Subscription(Base):

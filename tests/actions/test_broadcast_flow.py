@@ -102,7 +102,9 @@ async def test_staff_compose_preview_and_send_in_the_staff_chat(
     assert created.report_to == f"telegram:{STAFF_CHAT}:en"
     async with sqlite_db.session() as session:
         rows = await outbox.listing(session, kind="broadcast")
-    assert sorted(row.chat_id for row in rows) == sorted(["101", "102", "U1", STAFF_CHAT])
+    assert sorted(row.chat_id for row in rows) == sorted(
+        ["101", "102", "U1", STAFF]
+    )  # the staff member in their own chat
     again = await bot.handle(press(STAFF, steps(preview)["send"], STAFF_CHAT))
     assert again.replies == []  # the flow has ended: pressed again, nothing is sent twice
     assert len(await _broadcasts(sqlite_db)) == 1

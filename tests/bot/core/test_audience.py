@@ -9,13 +9,18 @@ def test_all_alone_is_everyone() -> None:
 
 
 def test_terms_are_anded_and_values_ored() -> None:
-    audience = parse("lang=th,EN channel=line country=th follows=forum,12 unfinished=3")
+    audience = parse(
+        "lang=th,EN channel=line country=th follows=forum,youth-forum-2027 unfinished=event-feedback"
+    )
     assert audience.values("lang") == ("th", "en")
     assert audience.values("channel") == ("line",)
     assert audience.values("country") == ("TH",)
-    assert audience.values("follows") == ("forum", "12")
-    assert audience.values("unfinished") == ("3",)
-    assert str(audience) == "lang=th,en channel=line country=TH follows=forum,12 unfinished=3"
+    assert audience.values("follows") == ("forum", "youth-forum-2027")
+    assert audience.values("unfinished") == ("event-feedback",)
+    assert (
+        str(audience)
+        == "lang=th,en channel=line country=TH follows=forum,youth-forum-2027 unfinished=event-feedback"
+    )
 
 
 @pytest.mark.parametrize(
@@ -30,8 +35,8 @@ def test_terms_are_anded_and_values_ored() -> None:
         ("lang=th lang=en", "'lang' appears twice"),
         ("lang=th,", "'lang=th,'"),
         ("all lang=th", "`all` stands alone"),
-        ("follows=concerts", "follows=concerts"),
-        ("unfinished=abc", "unfinished=abc"),
+        ("follows=Live_Concerts!", "follows=Live_Concerts!"),
+        ("unfinished=my survey", "'survey'"),
     ],
 )
 def test_an_error_names_the_bad_part(expression: str, named: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
@@ -10,7 +10,7 @@ from bot.core.announcement import parse as parse_message
 from bot.core.audience import parse as parse_audience
 from bot.storage import broadcasts, outbox, repo
 from bot.storage.database import Database
-from bot.storage.models import utcnow
+from bot.storage.models import Event, Subscription, SurveyInvitation, utcnow
 
 # (external id, channel, language, country)
 PEOPLE = [
@@ -57,38 +57,39 @@ async def test_audiences_never_include_blocked_or_quiet_people(db: Database) -> 
 
 async def test_followers_and_unfinished_surveys(db: Database) -> None:
     ids = await _people(db)
-    async with db.session() as session:  # the two tables other features own, as they define them
-        await session.execute(
-            text(
-                "CREATE TABLE subscriptions (id INTEGER PRIMARY KEY, user_id INTEGER, "
-                "event_id INTEGER NULL, category VARCHAR(32) NULL)"
+    now = utcnow()
+    async with db.session() as session:
+        for event in ("e12", "e13"):
+            session.add(
+                Event(
+                    id=event,
+                    category="workshop",
+                    timezone="Asia/Bangkok",
+                    starts_local=datetime(2027, 3, 1, 9),
+                    ends_local=datetime(2027, 3, 1, 17),
+                    starts_at=now,
+                    ends_at=now,
+                    title={},
+                    summary={},
+                )
             )
-        )
-        await session.execute(
-            text(
-                "CREATE TABLE survey_invitations (id INTEGER PRIMARY KEY, survey_id INTEGER, "
-                "event_id INTEGER, user_id INTEGER, completed_at TIMESTAMP WITH TIME ZONE NULL)"
-            )
-        )
-        rows = [(1, ids["t-th"], None, "forum"), (2, ids["l-en"], 12, None)]
-        rows += [(3, ids["l-blocked"], None, "forum"), (4, ids["t-vi"], 13, None)]
-        for row in rows:
-            await session.execute(
-                text("INSERT INTO subscriptions VALUES (:i, :u, :e, :c)"),
-                dict(zip("iuec", row, strict=True)),
-            )
-        invitations = [(1, 3, ids["t-en"], None), (2, 3, ids["l-lo"], utcnow())]
-        invitations += [(3, 4, ids["l-th"], None)]
-        for i, survey, user, done in invitations:
-            await session.execute(
-                text("INSERT INTO survey_invitations VALUES (:i, :s, 1, :u, :d)"),
-                {"i": i, "s": survey, "u": user, "d": done},
+        await session.flush()
+        follows = [("t-th", None, "forum"), ("l-en", "e12", None)]
+        follows += [("l-blocked", None, "forum"), ("t-vi", "e13", None)]
+        for who, event, category in follows:
+            session.add(Subscription(user_id=ids[who], event_id=event, category=category))
+        invited = [("s3", "t-en", None), ("s3", "l-lo", now), ("s4", "l-th", None)]
+        for survey, who, done in invited:
+            session.add(
+                SurveyInvitation(
+                    survey_id=survey, user_id=ids[who], invited_at=now, completed_at=done
+                )
             )
     assert await _who(db, "follows=forum") == {"t-th"}
-    assert await _who(db, "follows=forum,12") == {"t-th", "l-en"}
-    assert await _who(db, "follows=12,13 channel=line") == {"l-en"}
-    assert await _who(db, "unfinished=3") == {"t-en"}
-    assert await _who(db, "unfinished=3,4 lang=th") == {"l-th"}
+    assert await _who(db, "follows=forum,e12") == {"t-th", "l-en"}
+    assert await _who(db, "follows=e12,e13 channel=line") == {"l-en"}
+    assert await _who(db, "unfinished=s3") == {"t-en"}
+    assert await _who(db, "unfinished=s3,s4 lang=th") == {"l-th"}
 
 
 async def test_a_broadcast_queues_one_row_per_person_and_cancels_what_is_pending(

@@ -37,6 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.throughput import wait_healthy  # noqa: E402
 from nlu.server import free_port  # noqa: E402
 from tests.standins.rasa import RasaStandIn  # noqa: E402
 from tests.standins.telegram import TelegramStandIn  # noqa: E402
@@ -61,19 +62,6 @@ def _markup(sent: dict[str, Any]) -> list[str]:
     if isinstance(markup, str):
         markup = json.loads(markup)
     return [b.get("callback_data", "") for row in markup.get("inline_keyboard", []) for b in row]
-
-
-async def wait_healthy(url: str, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient() as http:
-        while time.monotonic() < deadline:
-            try:
-                if (await http.get(f"{url}/healthz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.5)
-    raise RuntimeError("the bot did not become healthy")
 
 
 async def results_seconds(database_url: str) -> tuple[float, int]:

@@ -163,7 +163,11 @@ async def running_app(
         app = App(settings, db, nlu, worker, dispatcher, console=console_sender)
         if application is not None:
             app.telegram = telegram_channel.TelegramReceiver(
-                application, dispatcher, db, staff_chat_id=settings.telegram_staff_chat_id
+                application,
+                dispatcher,
+                db,
+                staff_chat_id=settings.telegram_staff_chat_id,
+                webhook=settings.telegram_webhook_url is not None,
             )
         if line_api is not None:
             assert settings.line_channel_secret is not None

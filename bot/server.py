@@ -102,7 +102,8 @@ def build_web_app(app: App, *, telegram_secret: str | None = None) -> Starlette:
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
             return Response(status_code=400)
         await telegram.application.process_update(update)
-        return Response(status_code=200)
+        answer = telegram.webhook_answer(update)
+        return JSONResponse(answer) if answer else Response(status_code=200)
 
     async def line_webhook(request: Request) -> Response:
         line = app.line

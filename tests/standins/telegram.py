@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
 import json
@@ -156,7 +157,8 @@ class TelegramStandIn(StandInServer):
         self.files: dict[str, bytes] = {}
         self.webhook_url = ""
         self.allowed_updates: list[str] = []
-        self._callback_ids: set[str] = set()
+        self._callback_ids: set[str] = set()  # made and not answered yet
+        self._made_callback_ids: set[str] = set()
         self._rate_limited = 0
         self._retry_after = 1
         self._rate_limit_methods: frozenset[str] | None = None
@@ -238,6 +240,7 @@ class TelegramStandIn(StandInServer):
         """Update with a callback query from an inline button of bot message `message_id`."""
         query_id = str(next(self._ids) * 7919)
         self._callback_ids.add(query_id)
+        self._made_callback_ids.add(query_id)
         query = {
             "id": query_id,
             "from": self._user(chat_id, sender),
@@ -328,6 +331,25 @@ class TelegramStandIn(StandInServer):
             self.sent_at.append(time.monotonic())
             self._changes.notify()
         return JSONResponse({"ok": True, "result": result})
+
+    def answered(self, query_id: str) -> bool:
+        """Whether a callback query made by callback_update was answered."""
+        return query_id in self._made_callback_ids and query_id not in self._callback_ids
+
+    async def webhook_response(self, status: int, body: bytes) -> None:
+        """What Telegram does with a bot's answer to a webhook: a 2xx JSON body naming a
+        `method` is that Bot API call, made for the bot (its result is not returned)."""
+        if not 200 <= status < 300 or not body:
+            return
+        params = json.loads(body)
+        if not isinstance(params, dict) or "method" not in params:
+            return
+        method = str(params.pop("method"))
+        self.calls.append((method, params))
+        name, handler = self._methods.get(method.lower()) or ("", None)
+        if handler is not None:
+            with contextlib.suppress(TelegramApiError):
+                await handler(params)
 
     async def _download(self, request: Request) -> Response:
         """Serve the content of a file obtained through getFile."""

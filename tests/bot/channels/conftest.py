@@ -43,6 +43,7 @@ class RunningBot:
     app: App
     url: str
     http: httpx.AsyncClient
+    telegram_api: TelegramStandIn  # makes the calls the bot returns in webhook responses
 
 
 def bot_settings(
@@ -68,11 +69,11 @@ def bot_settings(
     return load_settings(**values)
 
 
-async def start_bot(settings: Settings) -> AsyncIterator[RunningBot]:
+async def start_bot(settings: Settings, telegram_api: TelegramStandIn) -> AsyncIterator[RunningBot]:
     async with running_app(settings) as app:
         web = build_web_app(app, telegram_secret=SECRET_TOKEN)
         async with StandInServer(web) as server, httpx.AsyncClient(base_url=server.url) as http:
-            yield RunningBot(app, server.url, http)
+            yield RunningBot(app, server.url, http, telegram_api)
 
 
 @pytest.fixture
@@ -80,7 +81,9 @@ async def webhook_bot(
     tmp_path: Path, rasa_url: str, telegram_api: TelegramStandIn, line_api: LineStandIn
 ) -> AsyncIterator[RunningBot]:
     """Telegram by webhook and LINE, one ASGI app on a real port."""
-    async for bot in start_bot(bot_settings(tmp_path, rasa_url, telegram_api, line_api)):
+    async for bot in start_bot(
+        bot_settings(tmp_path, rasa_url, telegram_api, line_api), telegram_api
+    ):
         yield bot
 
 
@@ -90,7 +93,7 @@ async def polling_bot(
 ) -> AsyncIterator[RunningBot]:
     """Telegram by long polling."""
     settings = bot_settings(tmp_path, rasa_url, telegram_api, line_api, telegram_webhook_url=None)
-    async for bot in start_bot(settings):
+    async for bot in start_bot(settings, telegram_api):
         yield bot
 
 
@@ -107,7 +110,7 @@ async def staff_bot(
         telegram_staff_chat_id=STAFF_CHAT,
         staff_ids=[f"telegram:{STAFF_MEMBER}"],
     )
-    async for bot in start_bot(settings):
+    async for bot in start_bot(settings, telegram_api):
         yield bot
 
 
@@ -129,6 +132,7 @@ async def post_telegram(
         content=json.dumps(update) if body is None else body,
         headers={"X-Telegram-Bot-Api-Secret-Token": secret, "Content-Type": "application/json"},
     )
+    await bot.telegram_api.webhook_response(response.status_code, response.content)
     return response.status_code
 
 

@@ -53,7 +53,7 @@ async def test_debug_logs_hold_no_secret_and_no_message_text(
     caplog.set_level(logging.DEBUG)
     undo = configure_logging("DEBUG", settings)
     try:
-        async for bot in start_bot(settings):
+        async for bot in start_bot(settings, telegram_api):
             assert await post_telegram(bot, telegram_api.text_update(6001, TEXTS[0])) == 200
             await telegram_api.wait_for(sent_to(6001))
             assert await post_telegram(bot, telegram_api.text_update(6002, TEXTS[1])) == 200

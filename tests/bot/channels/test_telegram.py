@@ -150,7 +150,25 @@ async def test_buttons_are_answered(
         )
     )
     assert changed
-    assert telegram_api.calls_to("answerCallbackQuery")
+    # answered in the webhook's response, not by a request of its own
+    answered = telegram_api.calls_to("answerCallbackQuery")
+    assert [call["callback_query_id"] for call in answered] == [update["callback_query"]["id"]]
+    assert telegram_api.answered(update["callback_query"]["id"])
+
+
+async def test_buttons_are_answered_by_a_request_when_polling(
+    polling_bot: RunningBot, telegram_api: TelegramStandIn, texts: Catalog
+) -> None:
+    telegram_api.push_update(telegram_api.text_update(2013, "/start"))
+    greeting = await telegram_api.wait_for(sent_to(2013))
+    update = telegram_api.callback_update(
+        2013, "lang:vi", message_id=greeting["result"]["message_id"]
+    )
+    telegram_api.push_update(update)
+    await telegram_api.wait_for(
+        lambda s: sent_to(2013)(s) and s["text"] == texts.get("vi", "language.changed")
+    )
+    assert telegram_api.answered(update["callback_query"]["id"])
 
 
 async def test_stickers_get_a_polite_reply(

@@ -8,6 +8,7 @@ from actions.knowledge import Knowledge
 from bench.answers import answer_all, questions, rates, written_in
 from bot.core.i18n import Catalog
 from bot.core.messages import Incoming, Kind
+from bot.core.payloads import Topic
 from bot.dispatcher import Dispatcher
 
 # Floors a little under what the current model measures (bench/answers.py: right entry 94.8-100%
@@ -63,3 +64,25 @@ async def test_a_country_an_answer_speaks_of_gets_no_note(
         Incoming("telegram", "c", "c", Kind.TEXT, text="Is LMEC based in China?")
     )
     assert outcome.replies[0].text == knowledge.entries["lmec_about"].answer.texts["en"]
+
+
+@pytest.mark.parametrize(
+    ("question", "intent", "close"),
+    [
+        ("How can I contact the Center?", "contact", "lmec_about"),
+        ("澜湄环境合作中心是什么机构？", "lmec_about", "contact"),
+        ("โครงการนี้เน้นด้านไหนบ้าง", "priority_areas", "initiative_overview"),
+        ("Sáng kiến Lan Thương - Mê Kông Xanh là gì?", "initiative_overview", "priority_areas"),
+        ("ការការពារជីវចម្រុះ", "biodiversity", "demo_projects"),
+        ("ຫຼຸດມົນລະພິດທາງອາກາດແນວໃດ", "pollution_control", "demo_projects"),
+        ("ရာသီဥတုပြောင်းလဲမှုအတွက် ဘာလုပ်နေလဲ", "climate_action", "demo_projects"),
+    ],
+)
+async def test_the_answer_offers_the_closest_topic_first(
+    dispatcher: Dispatcher, knowledge: Knowledge, question: str, intent: str, close: str
+) -> None:
+    """Where two topics are easily confused, each answer's first button is the other one."""
+    outcome = await dispatcher.handle(Incoming("telegram", "c", "c", Kind.TEXT, text=question))
+    (reply,) = outcome.replies
+    assert reply.text == knowledge.entries[intent].answer.texts[outcome.lang], question
+    assert reply.buttons[0].data == Topic(close).pack()

@@ -2,19 +2,28 @@
 
 Starts the stand-in Bot API and the bot as its own process (`python -m bot run`, webhook
 mode, SQLite, SURVEYS_DIR=bench/surveys: a `general` survey of five questions, one of each
-type). All participants at once press "give feedback", then answer each question as it
-arrives (buttons by callback query, the free text by a message, a multiple choice with two
-picks and Done), each waiting for the next question before answering. Then counts the
-answers stored and times the results of every response. Prints one JSON line:
+type). All participants are in the survey at once: each presses "give feedback", then answers
+each question as it arrives (buttons by callback query, the free text by a message, a multiple
+choice with two picks and Done), each waiting for the next question before answering. Then
+counts the answers stored and times the results of every response. Prints one JSON line:
 
-    {"participants", "completed", "answers_lost", "p99_ms_per_answer", "results_seconds"}
+    {"participants", "completed", "answers_lost", "p99_ms_per_answer", "results_seconds",
+     "offered_per_s", "messages_per_s", "p50_ms_per_answer", "reply_budget_per_s"}
+
+People take time to read a question and tap: each participant waits a random time (exponential)
+before each step, its mean set so that all of them together send `--rate` messages a second
+(default 25: under the ~30 messages a second Telegram lets a bot send, and the bot's own reply
+budget stays at its default, TELEGRAM_MAX_RATE 30, as deployed). `--rate 0`: no waiting at all,
+everyone as fast as the bot answers: the bot's throughput (`messages_per_s`), where the latency is
+only queueing (with `--rate 0` the reply budget is lifted, to measure the bot, not the budget).
 
 `answers_lost`: answers the bot acknowledged (by sending the next question) but did not
 store. `p99_ms_per_answer`: from the webhook POST of an answer to the stand-in receiving the next
 question (or the thanks). Understanding is the scripted stand-in of Rasa by default (the bot's
 own work is measured); `--rasa-url` sends the typed answers through a real Rasa server.
 
-    .venv/bin/python bench/surveys.py [--participants 2000] [--connections 200] [--rasa-url URL]
+    .venv/bin/python bench/surveys.py [--participants 2000] [--rate 25] [--connections 200]
+                                      [--rasa-url URL]
 """
 
 from __future__ import annotations
@@ -83,8 +92,16 @@ async def results_seconds(database_url: str) -> tuple[float, int]:
     return elapsed, stored
 
 
-async def run(participants: int, connections: int, rasa_url: str) -> dict[str, Any]:
+async def run(participants: int, rate: float, connections: int, rasa_url: str) -> dict[str, Any]:
     rng = random.Random(7)
+    # Each participant sends one message per step (start, then each answer; two picks more).
+    steps = 2 + QUESTIONS + 2
+    mean_wait = participants / rate if rate > 0 else 0.0
+
+    async def think() -> None:
+        if mean_wait:
+            await asyncio.sleep(rng.expovariate(1 / mean_wait))
+
     async with TelegramStandIn() as api:
         port = free_port()
         (ROOT / "var").mkdir(exist_ok=True)
@@ -98,7 +115,7 @@ async def run(participants: int, connections: int, rasa_url: str) -> dict[str, A
             TELEGRAM_BASE_URL=api.base_url,
             TELEGRAM_SECRET_TOKEN=SECRET,
             TELEGRAM_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram/webhook",
-            TELEGRAM_MAX_RATE="100000",
+            TELEGRAM_MAX_RATE="30" if rate > 0 else "100000",
             DATABASE_URL=database_url,
             PORT=str(port),
             HOST="127.0.0.1",
@@ -162,8 +179,10 @@ async def run(participants: int, connections: int, rasa_url: str) -> dict[str, A
                     lang = LANGS[n % len(LANGS)]
                     inbox = inboxes.setdefault(str(chat_id), asyncio.Queue())
                     message = api.text_update(chat_id, "/start", language_code=lang)
+                    await think()
                     await post(message)
                     greeting = await inbox.get()
+                    await think()
                     start = api.callback_update(
                         chat_id,
                         "intent:give_feedback",
@@ -175,6 +194,7 @@ async def run(participants: int, connections: int, rasa_url: str) -> dict[str, A
                     for k in range(1, QUESTIONS + 1):
                         buttons = [b for b in _markup(question) if b.startswith("f:")]
                         want = f"({k + 1}/{QUESTIONS})" if k < QUESTIONS else "!"
+                        await think()
                         began = time.perf_counter()
                         if k == 4:  # several of: two picks, then Done
                             for data in buttons[:2]:
@@ -186,6 +206,7 @@ async def run(participants: int, connections: int, rasa_url: str) -> dict[str, A
                                 )
                                 await post(update)
                                 _, question = await next_step(inbox, f"({k}/{QUESTIONS})")
+                                await think()
                             buttons = [b for b in _markup(question) if b.startswith("f:")]
                             data = next(b for b in buttons if b.endswith(".done"))
                             began = time.perf_counter()
@@ -238,15 +259,21 @@ async def run(participants: int, connections: int, rasa_url: str) -> dict[str, A
         "answers_lost": len(latencies) - stored,
         "p99_ms_per_answer": round(p99, 1),
         "results_seconds": round(seconds, 3),
+        "offered_per_s": rate or None,
+        "messages_per_s": round(participants * steps / wall, 1),
+        "p50_ms_per_answer": round(statistics.median(latencies), 1),
+        "reply_budget_per_s": 30 if rate > 0 else None,
     }
 
 
-async def main_async(participants: int, connections: int, rasa_url: str | None) -> None:
+async def main_async(
+    participants: int, rate: float, connections: int, rasa_url: str | None
+) -> None:
     if rasa_url:
-        result = await run(participants, connections, rasa_url)
+        result = await run(participants, rate, connections, rasa_url)
     else:
         async with RasaStandIn({"give feedback": "give_feedback"}) as rasa:
-            result = await run(participants, connections, rasa.url)
+            result = await run(participants, rate, connections, rasa.url)
     print(json.dumps(result))
 
 
@@ -255,10 +282,13 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--participants", type=int, default=2000)
+    parser.add_argument(
+        "--rate", type=float, default=25.0, help="messages a second from all (0: no waiting)"
+    )
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--rasa-url", help="a running Rasa server (default: scripted stand-in)")
     args = parser.parse_args()
-    asyncio.run(main_async(args.participants, args.connections, args.rasa_url))
+    asyncio.run(main_async(args.participants, args.rate, args.connections, args.rasa_url))
     return 0
 
 

@@ -254,7 +254,7 @@ def build_application(
         .token(token)
         .rate_limiter(limiter)
         .concurrent_updates(256)
-        .connection_pool_size(64)
+        .connection_pool_size(16)
     )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))

@@ -79,13 +79,18 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send; buttons are laid out `columns` per row."""
+    """One message to send; buttons are laid out `columns` per row.
+
+    A card (an event) is shown as one where the channel has them: its first line is its
+    title, its buttons belong to it (LINE: a Flex bubble, several cards in a row a carousel).
+    """
 
     text: str
     buttons: tuple[Button, ...] = ()
     columns: int = 2
     image_url: str | None = None
     document_url: str | None = None
+    card: bool = False
 
     def button_rows(self) -> list[list[Button]]:
         return [
@@ -105,6 +110,8 @@ class Reply:
             data["image_url"] = self.image_url
         if self.document_url:
             data["document_url"] = self.document_url
+        if self.card:
+            data["card"] = True
         return data
 
     @classmethod
@@ -118,6 +125,7 @@ class Reply:
             int(data.get("columns", 2)),
             data.get("image_url"),
             data.get("document_url"),
+            bool(data.get("card", False)),
         )
 
 

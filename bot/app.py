@@ -149,6 +149,7 @@ async def running_app(
             on_sent=ON_SENT,
             bulk_senders=bulk_senders,
         )
+        staff = staff_desk(settings)
         dispatcher = Dispatcher(
             db,
             nlu,
@@ -156,14 +157,14 @@ async def running_app(
             knowledge,
             clock,
             worker,
-            staff=staff_desk(settings),
+            staff=staff,
             default_language=settings.default_language,
             settings=settings,
         )
         app = App(settings, db, nlu, worker, dispatcher, console=console_sender)
         if application is not None:
             app.telegram = telegram_channel.TelegramReceiver(
-                application, dispatcher, db, staff_chat_id=settings.telegram_staff_chat_id
+                application, dispatcher, db, staff=staff
             )
         if line_api is not None:
             assert settings.line_channel_secret is not None

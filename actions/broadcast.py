@@ -18,7 +18,7 @@ from typing import ClassVar
 import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import flows
+from actions import attachments, flows
 from actions.base import Action, Context
 from bot.core import announcement as announcements
 from bot.core import audience as audiences
@@ -283,9 +283,7 @@ class Compose(flows.Flow):
                 message = announcements.parse(_message_data(text, ctx.lang))
             except announcements.MessageError as error:
                 return [Reply(ctx.t("broadcast.message.bad", error=str(error)))]
-            await flows.advance(ctx, self, "preview", {**flow.data, "message": message.to_json()})
-            assert ctx.flow is not None
-            return await self._preview(ctx, ctx.flow)
+            return await self._take_message(ctx, flow, message)
         if flow.state == "when":
             try:
                 send_at = parse_time(text, ctx.now())
@@ -293,6 +291,31 @@ class Compose(flows.Flow):
                 return [Reply(ctx.t("broadcast.when.bad", error=str(error)))]
             return await self._queue(ctx, flow, send_at)
         return None
+
+    async def on_file(self, ctx: Context, flow: ConversationState) -> list[Reply]:
+        """A message file (the format of `broadcast send --message FILE`) at the message step."""
+        if _refuse(ctx):
+            await flows.end(ctx)
+            return []
+        if flow.state != "message":
+            return [Reply(ctx.t("broadcast.file.not_now")), *await self.prompt(ctx, flow)]
+        file = attachments.read(ctx)
+        if isinstance(file, Reply):
+            return [file]
+        try:
+            message = announcements.load(file.text, file.name)
+        except announcements.MessageError as error:
+            problems = "\n".join(error.problems)
+            return [Reply(ctx.t("broadcast.message.bad_file", file=file.name, problems=problems))]
+        return await self._take_message(ctx, flow, message)
+
+    async def _take_message(
+        self, ctx: Context, flow: ConversationState, message: Announcement
+    ) -> list[Reply]:
+        """The message is chosen: the preview of each language version."""
+        await flows.advance(ctx, self, "preview", {**flow.data, "message": message.to_json()})
+        assert ctx.flow is not None
+        return await self._preview(ctx, ctx.flow)
 
     async def _audience(self, ctx: Context, flow: ConversationState, text: str) -> list[Reply]:
         try:

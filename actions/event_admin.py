@@ -25,8 +25,9 @@ class ImportReport:
     """Event ids by what the import did to them, and how many people were told."""
 
     added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)  # the cancelled ones too
     unchanged: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)  # changed by this import to cancelled
     notified: int = 0
 
     def summary(self) -> str:
@@ -57,6 +58,7 @@ async def import_events(
         elif outcome == CHANGED:
             report.changed.append(event.id)
             if event.status == CANCELLED and before["status"] != CANCELLED:
+                report.cancelled.append(event.id)
                 report.notified += await event_reminders.notify_cancel(
                     session, texts, config, event, now
                 )

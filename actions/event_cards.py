@@ -87,7 +87,8 @@ def when(event: Event, tz: str, lang: str) -> str:
 
 
 def card_text(texts: Catalog, event: Event, lang: str, tz: str, *, details: bool) -> str:
-    """Title, date and time in tz, place and link; the summary too with details."""
+    """Title (the first line), date and time in tz, place and link; the summary too with
+    details."""
     lines = [f"📅 {in_language(event.title, lang)}", f"🕘 {when(event, tz, lang)}"]
     if event.place:
         lines.append(f"📍 {in_language(event.place, lang)}")
@@ -98,8 +99,8 @@ def card_text(texts: Catalog, event: Event, lang: str, tz: str, *, details: bool
         lines.append(in_language(event.summary, lang))
     if event.url:
         lines.append(f"🔗 {event.url}")
-    if event.status == CANCELLED:
-        lines.insert(0, texts.get(lang, "events.is_cancelled"))
+    if event.status == CANCELLED:  # under the title: a card's first line is its title
+        lines.insert(1, texts.get(lang, "events.is_cancelled"))
     return "\n".join(lines)
 
 
@@ -111,7 +112,8 @@ def card(texts: Catalog, event: Event, lang: str, tz: str, *, details: bool = Fa
     buttons.append(Button(texts.get(lang, "btn.event_calendar"), AddToCalendar(event.id).pack()))
     if not details:
         buttons.append(Button(texts.get(lang, "btn.event_details"), EventDetails(event.id).pack()))
-    return Reply(card_text(texts, event, lang, tz, details=details), tuple(buttons), columns=3)
+    text = card_text(texts, event, lang, tz, details=details)
+    return Reply(text, tuple(buttons), columns=3, card=True)
 
 
 def time_change(

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from actions import event_admin, event_reminders, flows
+from actions import attachments, event_admin, event_file, event_reminders, flows
 from actions.base import Action, Context
 from actions.event_cards import EventsConfig, card, in_language, person_zone
-from actions.event_file import CATEGORIES
+from actions.event_file import CATEGORIES, EventFileError
 from bot.core.event_payloads import (
     AddToCalendar,
     ChangeCountry,
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 PAGE = 5  # events a listing shows before "more"
 NONE = "-"  # an absent filter in a MoreEvents payload
+MAX_LISTED_PROBLEMS = 100  # problems of a refused events file listed in the staff chat
 
 
 def config(ctx: Context) -> EventsConfig:
@@ -329,6 +330,48 @@ async def staff_cancel_event(ctx: Context) -> list[Reply]:
     if told is None:
         return [Reply(f"no event {words[1]!r}")]
     return [Reply(f"{words[1]}: cancelled; {told} people notified")]
+
+
+def _problems(ctx: Context, problems: list[str]) -> str:
+    listed = problems[:MAX_LISTED_PROBLEMS]
+    if len(problems) > len(listed):
+        listed.append(ctx.t("events.import.more", count=len(problems) - len(listed)))
+    return "\n".join(listed)
+
+
+def import_summary(ctx: Context, name: str, report: event_admin.ImportReport) -> str:
+    """What an import did, in the staff member's language: ids added, changed, cancelled."""
+    changed = [event_id for event_id in report.changed if event_id not in report.cancelled]
+    lines = [ctx.t("events.import.done", file=name)]
+    for key, ids in (
+        ("events.import.added", report.added),
+        ("events.import.changed", changed),
+        ("events.import.cancelled", report.cancelled),
+    ):
+        if ids:
+            lines.append(ctx.t(key, count=len(ids), ids=", ".join(ids)))
+    lines.append(ctx.t("events.import.unchanged", count=len(report.unchanged)))
+    lines.append(ctx.t("events.import.notified", count=report.notified))
+    return "\n".join(lines)
+
+
+async def staff_import_file(ctx: Context) -> list[Reply]:
+    """A YAML file a staff member sent to the staff chat: imported as `python -m bot events
+    import FILE` does, all or nothing; subscribers are told of changes through the outbox."""
+    file = attachments.read(ctx)
+    if isinstance(file, Reply):
+        return [file]
+    try:
+        specs = event_file.parse(file.text, file.name)
+    except EventFileError as error:
+        logger.info("events file %s refused: %d problems", file.name, len(error.problems))
+        problems = _problems(ctx, error.problems)
+        return [Reply(ctx.t("events.import.refused", file=file.name, problems=problems))]
+    report = await event_admin.import_events(ctx.session, ctx.texts, config(ctx), specs, ctx.now())
+    logger.info(
+        "events file %s imported by %s:%s", file.name, ctx.incoming.channel, ctx.incoming.user_id
+    )
+    return [Reply(import_summary(ctx, file.name, report))]
 
 
 PayloadAction = Callable[[Context, Any], Awaitable[list[Reply]]]

@@ -43,6 +43,10 @@ class Flow:
         """A button of the current step was pressed."""
         raise NotImplementedError
 
+    async def on_file(self, ctx: Context, flow: ConversationState) -> list[Reply] | None:
+        """A file (ctx.incoming.attachment) during the flow; None when the flow takes none."""
+        return None
+
 
 def choice(ctx: Context, key: str, value: str) -> Button:
     """A button answering the active flow's current step with value."""

@@ -48,5 +48,7 @@ STAFF_COMMANDS: dict[str, Action] = {
     **broadcast.COMMANDS,
     **events.STAFF_COMMANDS,
 }
+# A file a staff member sends to the staff chat outside a flow that takes it: an events file.
+STAFF_FILE: Action = events.staff_import_file
 # What to record once a delivery of a kind has been sent.
 ON_SENT = {**handoff.ON_SENT, **surveys.ON_SENT, **broadcast.ON_SENT}

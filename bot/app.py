@@ -149,6 +149,7 @@ async def running_app(
             on_sent=ON_SENT,
             bulk_senders=bulk_senders,
         )
+        staff = staff_desk(settings)
         dispatcher = Dispatcher(
             db,
             nlu,
@@ -156,7 +157,7 @@ async def running_app(
             knowledge,
             clock,
             worker,
-            staff=staff_desk(settings),
+            staff=staff,
             default_language=settings.default_language,
             settings=settings,
         )
@@ -166,7 +167,7 @@ async def running_app(
                 application,
                 dispatcher,
                 db,
-                staff_chat_id=settings.telegram_staff_chat_id,
+                staff=staff,
                 webhook=settings.telegram_webhook_url is not None,
             )
         if line_api is not None:

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import yaml
-
 from actions import broadcast as broadcasting
 from bot.core import announcement as announcements
 from bot.core import audience as audiences
@@ -68,10 +66,13 @@ async def send(
     """Preview the broadcast, then queue it once confirmed (or at once with --yes)."""
     now = now or datetime.now(UTC)
     try:
-        data = yaml.safe_load(Path(message_file).read_text(encoding="utf-8"))
-        message = announcements.parse(data)
-    except (OSError, yaml.YAMLError, announcements.MessageError) as error:
+        message = announcements.load(Path(message_file).read_text(encoding="utf-8"), message_file)
+    except OSError as error:
         _err(f"message: {error}")
+        return 2
+    except announcements.MessageError as error:
+        for problem in error.problems:
+            _err(problem)
         return 2
     try:
         audience = audiences.parse(audience_text)

@@ -22,7 +22,7 @@ from actions.handoff import answer_from_staff, talk_to_person, wants_person
 from actions.knowledge import Knowledge
 from actions.language import set_language
 from actions.menu import greet, help_, menu_buttons
-from actions.registry import FLOWS, INTENT_ACTIONS, PAYLOAD_ACTIONS, STAFF_COMMANDS
+from actions.registry import FLOWS, INTENT_ACTIONS, PAYLOAD_ACTIONS, STAFF_COMMANDS, STAFF_FILE
 from bot.core.i18n import LANGUAGES, Catalog
 from bot.core.messages import COMMANDS, Incoming, Kind, Reply
 from bot.core.payloads import (
@@ -354,6 +354,12 @@ class Dispatcher:
         nlu_down: bool,
     ) -> list[Reply]:
         incoming = ctx.incoming
+        if incoming.attachment is not None and incoming.attachment.problem() is None:
+            logger.warning(  # files are read from staff in the staff chat only
+                "did not read a YAML file from %s:%s outside the staff chat",
+                incoming.channel,
+                incoming.user_id,
+            )
         if isinstance(payload, Human):
             return await talk_to_person(ctx)
         if isinstance(payload, Topic):
@@ -381,14 +387,26 @@ class Dispatcher:
         return replies
 
     async def _staff_chat(self, ctx: Context) -> list[Reply]:
-        """The staff chat: staff commands, and staff replies to forwarded questions."""
-        command = ctx.incoming.command()
-        if command in STAFF_COMMANDS and self.staff.is_member(ctx.incoming):
+        """The staff chat: staff commands, a staff member's flow, the files staff send (an
+        events file to import), and staff replies to forwarded questions."""
+        incoming = ctx.incoming
+        member = self.staff.is_member(incoming)
+        command = incoming.command()
+        if command in STAFF_COMMANDS and member:
             return await STAFF_COMMANDS[command](ctx)
-        if self.staff.is_member(ctx.incoming) and ctx.incoming.reply_to is None:
+        if member and incoming.reply_to is None:
             replies = await self._staff_flow(ctx)
             if replies is not None:
                 return replies
+        if member and incoming.attachment is not None:
+            return await STAFF_FILE(ctx)
+        if incoming.attachment is not None:
+            logger.warning(
+                "refused a file in the staff chat from %s:%s, who is not staff",
+                incoming.channel,
+                incoming.user_id,
+            )
+            return []
         return await answer_from_staff(ctx)
 
     async def _staff_flow(self, ctx: Context) -> list[Reply] | None:
@@ -411,6 +429,8 @@ class Dispatcher:
             if isinstance(payload, FlowStep) and payload.flow_id == flow.flow_id:
                 return await handler.on_choice(ctx, flow, payload.value)
             return [Reply(ctx.t("flow.expired"))]
+        if incoming.attachment is not None:
+            return await handler.on_file(ctx, flow)
         if incoming.kind is Kind.TEXT and not incoming.command():
             return await handler.on_text(ctx, flow)
         return None

@@ -7,6 +7,7 @@ content to many people by multicast, always with the delivery's retry key (409 =
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 import uuid
@@ -18,6 +19,7 @@ from linebot.v3.messaging import (
     AsyncMessagingApi,
     Configuration,
     ImageMessage,
+    Message,
     MulticastRequest,
     PostbackAction,
     PushMessageRequest,
@@ -43,6 +45,7 @@ from linebot.v3.webhooks import (
     VideoMessageContent,
 )
 
+from bot.channels.line_flex import clip, flex_messages
 from bot.core.messages import Incoming, Kind, Reply, incoming_text, split_text
 from bot.core.ports import RateLimited, Recipient, SendFailed
 from bot.dispatcher import Dispatcher
@@ -74,20 +77,8 @@ _CONTENT_KINDS = (
 )
 
 
-def clip(text: str, limit: int) -> str:
-    """text cut to at most limit UTF-16 code units (how LINE counts), ending in "…" if cut."""
-    if len(text.encode("utf-16-le")) // 2 <= limit:
-        return text
-    units = 0
-    for i, char in enumerate(text):
-        units += len(char.encode("utf-16-le")) // 2
-        if units > limit - 1:
-            return text[:i].rstrip() + "…"
-    return text
-
-
-def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
-    messages: list[ImageMessage | TextMessage] = []
+def _to_line(reply: Reply) -> list[Message]:
+    messages: list[Message] = []
     if reply.image_url:
         messages.append(
             ImageMessage(original_content_url=reply.image_url, preview_image_url=reply.image_url)
@@ -113,6 +104,17 @@ def _to_line(reply: Reply) -> list[ImageMessage | TextMessage]:
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
         messages.append(TextMessage(text=piece, quick_reply=quick_reply if last else None))
+    return messages
+
+
+def line_messages(replies: list[Reply]) -> list[Message]:
+    """The LINE messages of replies: consecutive cards as Flex messages, the rest as text."""
+    messages: list[Message] = []
+    for is_card, run in itertools.groupby(replies, key=lambda reply: reply.card):
+        if is_card:
+            messages += flex_messages(list(run))
+        else:
+            messages += [message for reply in run for message in _to_line(reply)]
     return messages
 
 
@@ -214,7 +216,7 @@ class LineSender:
         self.api = api
 
     async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
-        messages = [m for r in replies for m in _to_line(r)]
+        messages = line_messages(replies)
         if to.reply_token and len(messages) <= MAX_MESSAGES:
             try:
                 await self.api.reply_message(
@@ -235,7 +237,7 @@ class LineSender:
         return []
 
     async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
-        messages = [m for r in replies for m in _to_line(r)]
+        messages = line_messages(replies)
         for index, start in enumerate(range(0, len(messages), MAX_MESSAGES)):
             request = MulticastRequest(to=chat_ids, messages=messages[start : start + MAX_MESSAGES])
             try:

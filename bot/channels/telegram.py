@@ -1,13 +1,15 @@
 """Telegram (python-telegram-bot 22): updates in (polling or webhook), messages out.
 
-`TelegramReceiver` turns updates into `Incoming` for the dispatcher; `TelegramSender` sends
-deliveries for the outbox worker. Replies go through the application's bot (its AIORateLimiter
+`TelegramReceiver` turns updates into `Incoming` for the dispatcher (a staff member's YAML
+document in the staff chat is downloaded into its `Attachment`, nobody else's);
+`TelegramSender` sends deliveries for the outbox worker. Replies go through the application's bot (its AIORateLimiter
 keeps within Telegram's limits); the bulk lane gets a bot of its own without it, paced by the
 worker, so a 429 on a broadcast never halts the replies.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from typing import Any
 
@@ -35,8 +37,18 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from actions.base import StaffDesk
 from bot.core.i18n import LANGUAGES, Catalog
-from bot.core.messages import COMMANDS, Incoming, Kind, Reply, incoming_text, split_text
+from bot.core.messages import (
+    COMMANDS,
+    MAX_ATTACHMENT_BYTES,
+    Attachment,
+    Incoming,
+    Kind,
+    Reply,
+    incoming_text,
+    split_text,
+)
 from bot.core.ports import RateLimited, Recipient, RecipientBlocked, SendFailed
 from bot.dispatcher import Dispatcher
 from bot.storage import repo
@@ -86,14 +98,14 @@ class TelegramReceiver:
         application: TelegramApp,
         dispatcher: Dispatcher,
         db: Database,
-        staff_chat_id: int | None = None,
+        staff: StaffDesk | None = None,
         *,
         webhook: bool = False,
     ) -> None:
         self.application = application
         self.dispatcher = dispatcher
         self.db = db
-        self.staff_chat_id = staff_chat_id
+        self.staff = staff or StaffDesk()
         # By webhook, a button press is answered in the webhook's response (webhook_answer):
         # one request to Telegram fewer per press.
         self.webhook = webhook
@@ -111,7 +123,8 @@ class TelegramReceiver:
     def _addressed(self, message: Message) -> tuple[bool, str]:
         """In groups, answer only when mentioned, replied to, or commanded; text sans mention."""
         text = message.text or ""
-        if message.chat.type == ChatType.PRIVATE or message.chat.id == self.staff_chat_id:
+        staff_chat = self.staff.channel == CHANNEL and str(message.chat.id) == self.staff.chat_id
+        if message.chat.type == ChatType.PRIVATE or staff_chat:
             return True, text
         mention = f"@{self.bot_username}"
         if self.bot_username and mention.lower() in text.lower():
@@ -132,16 +145,39 @@ class TelegramReceiver:
         if not addressed:
             return
         reply_to = message.reply_to_message
-        await self.dispatcher.handle(
-            _incoming(
-                update,
-                user,
-                message.chat.id,
-                _kind(message),
-                text=incoming_text(text),
-                reply_to=str(reply_to.message_id) if reply_to else None,
-            )
+        incoming = _incoming(
+            update,
+            user,
+            message.chat.id,
+            _kind(message),
+            text=incoming_text(text),
+            reply_to=str(reply_to.message_id) if reply_to else None,
         )
+        if message.document is not None:
+            attachment = await self._attachment(message, incoming)
+            incoming = dataclasses.replace(incoming, attachment=attachment)
+        await self.dispatcher.handle(incoming)
+
+    async def _attachment(self, message: Message, incoming: Incoming) -> Attachment:
+        """The document's name and size; its content only when a staff member sent a YAML
+        file within the size cap in the staff chat (anyone else's is never downloaded)."""
+        document = message.document
+        assert document is not None
+        attachment = Attachment(document.file_name or "", document.file_size)
+        if not (self.staff.is_staff_chat(incoming) and self.staff.is_member(incoming)):
+            return attachment
+        if attachment.problem() is not None:
+            return attachment
+        try:
+            file = await document.get_file()
+            content = bytes(await file.download_as_bytearray())
+        except TelegramError as error:
+            # The error's type only: a download URL holds the bot's token.
+            logger.warning("could not download a staff file (%s)", type(error).__name__)
+            return attachment
+        if len(content) > MAX_ATTACHMENT_BYTES:
+            return Attachment(attachment.name, len(content))
+        return Attachment(attachment.name, len(content), content)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """An inline keyboard button was pressed."""

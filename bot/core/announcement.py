@@ -1,6 +1,6 @@
 """A broadcast's message: texts by language, a fallback, an image, link buttons; its limits.
 
-The message file (YAML or JSON):
+The message file (YAML or JSON; `load` reads its text and names the line of each problem):
 
     text: {th: "…", en: "…"}       # at least one of the seven languages
     fallback: en                    # or none: people in other languages are left out
@@ -15,6 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+from yaml.nodes import MappingNode, Node, SequenceNode
+
 from bot.core.i18n import LANGUAGES
 from bot.core.messages import Button, Reply
 
@@ -25,7 +28,11 @@ MAX_BUTTONS = 4
 
 
 class MessageError(ValueError):
-    """A message file that cannot be sent; the message names the bad part."""
+    """A message file that cannot be sent; problems names every bad part."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -108,50 +115,140 @@ class Announcement:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _url(value: object, where: str) -> str:
+KeyPath = tuple[str | int, ...]  # where in the file: ("buttons", 0, "url")
+
+
+class _Problems:
+    """Every problem of one message file; with its line, in line order, when the file's text
+    is known (`name` and `lines`)."""
+
+    def __init__(self, name: str | None = None, lines: dict[KeyPath, int] | None = None) -> None:
+        self.name = name
+        self.lines = lines or {}
+        self._found: list[tuple[int, str]] = []
+
+    def add(self, path: KeyPath, text: str) -> None:
+        prefixes = (path[:n] for n in range(len(path), -1, -1))
+        line = next((self.lines[prefix] for prefix in prefixes if prefix in self.lines), 0)
+        self._found.append((line, text))
+
+    @property
+    def found(self) -> list[str]:
+        if self.name is None:
+            return [text for _, text in self._found]
+        return [
+            f"{self.name}:{line or 1}: {text}"
+            for line, text in sorted(self._found, key=lambda found: found[0])
+        ]
+
+
+def _where(path: KeyPath) -> str:
+    """("buttons", 0, "url") → "buttons[0].url"."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text
+
+
+def _url(value: object, path: KeyPath, problems: _Problems) -> str | None:
     if not isinstance(value, str) or not value.startswith(("https://", "http://")):
-        raise MessageError(f"{where}: an http(s) URL is needed, got {value!r}")
+        problems.add(path, f"{_where(path)}: an http(s) URL is needed, got {value!r}")
+        return None
     return value
 
 
-def _by_language(value: object, where: str) -> tuple[tuple[str, str], ...]:
+def _by_language(value: object, path: KeyPath, problems: _Problems) -> tuple[tuple[str, str], ...]:
+    where = _where(path)
     if isinstance(value, str) and value.strip():
         return (("en", value),)
     if not isinstance(value, dict) or not value:
-        raise MessageError(f"{where}: a mapping of language to text is needed")
+        problems.add(path, f"{where}: a mapping of language to text is needed")
+        return ()
     pairs = []
     for lang, text in value.items():
         if lang not in LANGUAGES:
-            raise MessageError(f"{where}.{lang}: not one of {', '.join(LANGUAGES)}")
-        if not isinstance(text, str) or not text.strip():
-            raise MessageError(f"{where}.{lang}: empty")
-        pairs.append((str(lang), text.strip()))
+            problems.add((*path, str(lang)), f"{where}.{lang}: not one of {', '.join(LANGUAGES)}")
+        elif not isinstance(text, str) or not text.strip():
+            problems.add((*path, str(lang)), f"{where}.{lang}: empty")
+        else:
+            pairs.append((str(lang), text.strip()))
     return tuple(pairs)
 
 
-def parse(data: object) -> Announcement:
-    """The announcement of a loaded message file; MessageError naming the bad part."""
+def _read(data: object, problems: _Problems) -> Announcement:
+    """The announcement of a loaded message file; every problem added to problems."""
     if not isinstance(data, dict):
-        raise MessageError("the message file must be a mapping with at least `text`")
-    unknown = set(data) - {"text", "fallback", "image_url", "buttons"}
-    if unknown:
-        raise MessageError(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}")
+        problems.add((), "the message file must be a mapping with at least `text`")
+        return Announcement(())
+    for key in sorted(set(data) - {"text", "fallback", "image_url", "buttons"}, key=str):
+        problems.add((str(key),), f"unknown field {key!r}")
+    texts: tuple[tuple[str, str], ...] = ()
     if "text" not in data:
-        raise MessageError("text: missing (at least one language)")
-    texts = _by_language(data["text"], "text")
+        problems.add((), "text: missing (at least one language)")
+    else:
+        texts = _by_language(data["text"], ("text",), problems)
     fallback = data.get("fallback", "none")
     fallback = None if fallback in (None, "none", False) else str(fallback)
-    if fallback is not None and fallback not in dict(texts):
-        raise MessageError(f"fallback: {fallback!r} is not one of the message's languages")
+    given = data["text"] if isinstance(data.get("text"), dict) else dict(texts)
+    if fallback is not None and "text" in data and fallback not in given:
+        problems.add(("fallback",), f"fallback: {fallback!r} is not one of the message's languages")
     image = data.get("image_url")
-    image_url = _url(image, "image_url") if image else None
+    image_url = _url(image, ("image_url",), problems) if image else None
     buttons = []
     raw_buttons = data.get("buttons") or []
     if not isinstance(raw_buttons, list) or len(raw_buttons) > MAX_BUTTONS:
-        raise MessageError(f"buttons: a list of at most {MAX_BUTTONS}")
+        problems.add(("buttons",), f"buttons: a list of at most {MAX_BUTTONS}")
+        raw_buttons = []
     for i, button in enumerate(raw_buttons):
         if not isinstance(button, dict):
-            raise MessageError(f"buttons[{i}]: needs label and url")
-        labels = _by_language(button.get("label"), f"buttons[{i}].label")
-        buttons.append(LinkButton(labels, _url(button.get("url"), f"buttons[{i}].url")))
+            problems.add(("buttons", i), f"buttons[{i}]: needs label and url")
+            continue
+        labels = _by_language(button.get("label"), ("buttons", i, "label"), problems)
+        url = _url(button.get("url"), ("buttons", i, "url"), problems)
+        if labels and url is not None:
+            buttons.append(LinkButton(labels, url))
     return Announcement(texts, fallback, image_url, tuple(buttons))
+
+
+def parse(data: object) -> Announcement:
+    """The announcement of a loaded message file; MessageError naming every bad part."""
+    problems = _Problems()
+    announcement = _read(data, problems)
+    if problems.found:
+        raise MessageError(problems.found)
+    return announcement
+
+
+def _lines(node: Node, path: KeyPath, into: dict[KeyPath, int]) -> None:
+    """The line of each part of a YAML document (a mapping's entries: their key's line)."""
+    into[path] = node.start_mark.line + 1
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            child = (*path, str(key.value))
+            _lines(value, child, into)
+            into[child] = key.start_mark.line + 1
+    elif isinstance(node, SequenceNode):
+        for i, item in enumerate(node.value):
+            _lines(item, (*path, i), into)
+
+
+def load(text: str, name: str) -> Announcement:
+    """The announcement of a message file's text (YAML or JSON); MessageError listing every
+    problem as `NAME:LINE: problem`."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise MessageError([f"{name}:{line}: not valid YAML: {error.problem}"]) from None
+    except yaml.YAMLError as error:
+        raise MessageError([f"{name}:1: not valid YAML: {error}"]) from None
+    lines: dict[KeyPath, int] = {}
+    if root is not None:
+        _lines(root, (), lines)
+    problems = _Problems(name, lines)
+    announcement = _read(data, problems)
+    if problems.found:
+        raise MessageError(problems.found)
+    return announcement

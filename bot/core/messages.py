@@ -9,6 +9,11 @@ from typing import Any
 
 # Longest text the bot reads from one message; a channel cuts longer ones before any work.
 MAX_INCOMING_CHARS = 10_000
+# Files the bot reads (staff's events and message files): YAML, at most this many bytes.
+MAX_ATTACHMENT_BYTES = 256 * 1024
+ATTACHMENT_SUFFIXES = (".yml", ".yaml")
+TOO_BIG = "too_big"
+WRONG_TYPE = "wrong_type"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -45,6 +50,24 @@ COMMANDS = {
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message: its name and size, and its content when the channel
+    fetched it (only a staff member's YAML file in the staff chat, within the size cap)."""
+
+    name: str
+    size: int | None = None  # bytes, when the channel says
+    content: bytes | None = None
+
+    def problem(self) -> str | None:
+        """Why the bot does not read this file (WRONG_TYPE, TOO_BIG), or None."""
+        if not self.name.lower().endswith(ATTACHMENT_SUFFIXES):
+            return WRONG_TYPE
+        if self.size is not None and self.size > MAX_ATTACHMENT_BYTES:
+            return TOO_BIG
+        return None
+
+
+@dataclass(frozen=True)
 class Incoming:
     """One update from a user, converted by its channel."""
 
@@ -59,6 +82,7 @@ class Incoming:
     display_name: str | None = None
     reply_to: str | None = None  # id of the message this one answers (staff replies)
     reply_token: str | None = None  # LINE: answer with this token while it is fresh
+    attachment: Attachment | None = None  # a document sent with the message
 
     def command(self) -> str | None:
         """The slash command of a text message ("/help@bot now" → "help"), if any."""
@@ -79,13 +103,18 @@ class Button:
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send; buttons are laid out `columns` per row."""
+    """One message to send; buttons are laid out `columns` per row.
+
+    A card (an event) is shown as one where the channel has them: its first line is its
+    title, its buttons belong to it (LINE: a Flex bubble, several cards in a row a carousel).
+    """
 
     text: str
     buttons: tuple[Button, ...] = ()
     columns: int = 2
     image_url: str | None = None
     document_url: str | None = None
+    card: bool = False
 
     def button_rows(self) -> list[list[Button]]:
         return [
@@ -105,6 +134,8 @@ class Reply:
             data["image_url"] = self.image_url
         if self.document_url:
             data["document_url"] = self.document_url
+        if self.card:
+            data["card"] = True
         return data
 
     @classmethod
@@ -118,6 +149,7 @@ class Reply:
             int(data.get("columns", 2)),
             data.get("image_url"),
             data.get("document_url"),
+            bool(data.get("card", False)),
         )
 
 

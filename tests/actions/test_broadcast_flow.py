@@ -11,7 +11,7 @@ from sqlalchemy import select
 from actions.base import StaffDesk
 from actions.knowledge import Knowledge
 from bot.core.i18n import Catalog
-from bot.core.messages import Incoming, Kind
+from bot.core.messages import Attachment, Incoming, Kind
 from bot.core.payloads import FlowStep, Topic, unpack
 from bot.dispatcher import Dispatcher, Outcome
 from bot.storage import outbox, repo
@@ -177,3 +177,68 @@ async def test_notifications_turn_announcements_off_and_on(
     async with sqlite_db.session() as session:
         user = await repo.get_user(session, "telegram", "300")
         assert user is not None and user.announcements is True
+
+
+MESSAGE_FILE = """\
+text:
+  th: ข่าวดีค่ะ มีเวทีเยาวชนใหม่
+  en: Good news, a new youth forum
+  vi: Tin vui, có diễn đàn thanh niên mới
+fallback: en
+buttons:
+  - label: {th: สมัคร, en: Register, vi: Đăng ký}
+    url: https://example.org/register
+"""
+
+
+def send_file(user: str, name: str, content: bytes, chat: str = STAFF_CHAT) -> Incoming:
+    attachment = Attachment(name, len(content), content)
+    return Incoming("telegram", user, chat, Kind.FILE, attachment=attachment)
+
+
+async def test_staff_send_the_message_as_a_yaml_file_and_see_each_language(
+    bot: Dispatcher, sqlite_db: Database
+) -> None:
+    await _people(sqlite_db)
+    await bot.handle(say(STAFF, "/broadcast", STAFF_CHAT))
+    early = await bot.handle(send_file(STAFF, "message.yml", MESSAGE_FILE.encode()))
+    assert early.replies[0].text.startswith("I take a message file only when I ask")
+    assert "lang=th" in steps(early)  # asked for the audience again
+    await bot.handle(say(STAFF, "lang=th,en,vi", STAFF_CHAT))
+    bad = "text:\n  th: ข่าว\n  xx: news\n  en: ''\nfallback: vi\nimage_url: ftp://x\n"
+    refused = await bot.handle(send_file(STAFF, "message.yml", bad.encode()))
+    assert refused.replies[0].text.splitlines() == [
+        "⚠️ message.yml cannot be used. Fix these problems and send it again:",
+        "message.yml:3: text.xx: not one of zh, en, th, vi, km, lo, my",
+        "message.yml:4: text.en: empty",
+        "message.yml:5: fallback: 'vi' is not one of the message's languages",
+        "message.yml:6: image_url: an http(s) URL is needed, got 'ftp://x'",
+    ]
+    preview = await bot.handle(send_file(STAFF, "message.yml", MESSAGE_FILE.encode()))
+    shown = [reply.text for reply in preview.replies]
+    for text in ("ข่าวดีค่ะ มีเวทีเยาวชนใหม่", "Good news, a new youth forum"):
+        assert text in shown
+    assert "Tin vui, có diễn đàn thanh niên mới" in shown
+    thai = next(r for r in preview.replies if r.text.startswith("ข่าวดี"))
+    assert [b.label for b in thai.buttons] == ["สมัคร"]
+    assert set(steps(preview)) == {"send", "schedule", "cancel"}
+    sent = await bot.handle(press(STAFF, steps(preview)["send"], STAFF_CHAT))
+    assert "#1" in sent.replies[0].text
+    [created] = await _broadcasts(sqlite_db)
+    texts = created.message["text"]
+    assert isinstance(texts, dict) and set(texts) == {"th", "en", "vi"}
+
+
+async def test_a_message_file_from_someone_else_in_the_staff_chat_does_nothing(
+    bot: Dispatcher, sqlite_db: Database
+) -> None:
+    await _people(sqlite_db)
+    await bot.handle(say(STAFF, "/broadcast", STAFF_CHAT))
+    await bot.handle(say(STAFF, "all", STAFF_CHAT))
+    outcome = await bot.handle(send_file("555", "message.yml", MESSAGE_FILE.encode()))
+    assert outcome.replies == []
+    async with sqlite_db.session() as session:
+        user = await repo.get_user(session, "telegram", STAFF)
+        assert user is not None
+        flow = await repo.get_flow(session, user)
+        assert flow is not None and flow.state == "message"

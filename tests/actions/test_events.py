@@ -19,14 +19,14 @@ import pytest
 from sqlalchemy import select
 
 from actions.base import StaffDesk
-from actions.event_admin import cancel_event, import_events
+from actions.event_admin import cancel_event, import_events, listing
 from actions.event_cards import EventsConfig
-from actions.event_file import EventSpec, load
+from actions.event_file import EventFileError, EventSpec, load, parse
 from actions.knowledge import Knowledge
 from bot.app import App
 from bot.core.event_payloads import AddToCalendar, ChangeCountry, RemindMe, StopFollowing
 from bot.core.i18n import Catalog
-from bot.core.messages import Incoming, Kind, Reply
+from bot.core.messages import Attachment, Incoming, Kind, Reply
 from bot.core.payloads import FlowStep, unpack
 from bot.core.ports import Recipient
 from bot.core.settings import ROOT, Settings
@@ -511,3 +511,153 @@ async def test_the_country_can_be_changed_from_reminders(bot: Dispatcher, db: Da
     async with db.session() as session:
         user = await repo.get_user(session, "telegram", "ana")
         assert user is not None and (user.country, user.timezone) == ("CN", "Asia/Shanghai")
+
+
+# --- staff send the events file to the staff chat -----------------------------------------
+STAFF_CHAT = "-100900"
+EVENTS_FILE = (ROOT / "data" / "events.yml").read_text(encoding="utf-8")
+BAD_EVENTS_FILE = """\
+- id: river-forum
+  category: forum
+  timezone: Asia/Nowhere
+  starts: 2027-02-30T09:00
+  ends: 2027-03-01T17:00
+  title: {zh: 论坛, en: Forum, th: ฟอรัม, vi: Diễn đàn, km: វេទិកា, lo: ເວທີ}
+  summary: {zh: 论坛, en: Forum, th: ฟอรัม, vi: Diễn đàn, km: វេទិកា, lo: ເວທີ, my: ဖိုရမ်}
+  place: {zh: 万象, en: Vientiane, th: เวียงจันทน์, vi: Viêng Chăn, km: វៀងចន្ទ, lo: ວຽງຈັນ, my: ဗီယင်ကျန်း}
+- id: river-forum
+  category: party
+  timezone: Asia/Bangkok
+  starts: 2027-03-02T17:00
+  ends: 2027-03-02T09:00
+  title: {zh: 论坛, en: Forum, th: ฟอรัม, vi: Diễn đàn, km: វេទិកា, lo: ເວທີ, my: ဖိုရမ်}
+  summary: {zh: 论坛, en: Forum, th: ฟอรัม, vi: Diễn đàn, km: វេទិកា, lo: ເວທີ, my: ဖိုရမ်}
+  online_url: https://example.org/forum
+"""
+
+
+@pytest.fixture
+def desk(
+    db: Database,
+    scripted_nlu: NluClient,
+    texts: Catalog,
+    knowledge: Knowledge,
+    clock: FakeClock,
+    settings: Settings,
+) -> Dispatcher:
+    """The dispatcher with a staff chat and one staff member, "7"; no events yet."""
+    staff = StaffDesk("telegram", STAFF_CHAT, frozenset({"telegram:7"}))
+    return Dispatcher(db, scripted_nlu, texts, knowledge, clock, staff=staff, settings=settings)
+
+
+def send_file(
+    user: str, name: str, content: bytes | None, *, chat: str = STAFF_CHAT, size: int | None = None
+) -> Incoming:
+    """A document sent to the bot (content: what the channel downloaded, None if nothing)."""
+    size = len(content) if size is None and content is not None else size
+    return Incoming("telegram", user, chat, Kind.FILE, attachment=Attachment(name, size, content))
+
+
+async def event_ids(db: Database) -> list[str]:
+    async with db.session() as session:
+        return sorted(row["id"] for row in await listing(session, datetime(2026, 1, 1, tzinfo=UTC)))
+
+
+async def test_staff_import_the_events_file_by_sending_it_and_followers_are_told(
+    desk: Dispatcher, db: Database
+) -> None:
+    done = await desk.handle(send_file("7", "events.yml", EVENTS_FILE.encode()))
+    assert done.replies[0].text.splitlines() == [
+        "✅ events.yml is imported.",
+        "Added (6): youth-climate-leadership-2027, capacity-building-officials-2027, "
+        "youth-environment-awareness-2027, mekong-riverbank-cleanup-2027, "
+        f"{TREES}, knowledge-sharing-roundtable-2027",
+        "Unchanged: 0",
+        "People notified: 0",
+    ]
+    assert len(await event_ids(db)) == 6
+    await desk.handle(say("ana", "what's coming up"))
+    await subscribe(desk, "ana", TREES, "TH")
+    changed = EVENTS_FILE.replace("starts: 2027-07-10T08:00", "starts: 2027-07-10T09:00")
+    changed = changed.replace(
+        "- id: mekong-riverbank-cleanup-2027\n",
+        "- id: mekong-riverbank-cleanup-2027\n  status: cancelled\n",
+    )
+    again = await desk.handle(send_file("7", "events.yml", changed.encode()))
+    assert again.replies[0].text.splitlines() == [
+        "✅ events.yml is imported.",
+        f"Changed (1): {TREES}",
+        "Cancelled (1): mekong-riverbank-cleanup-2027",
+        "Unchanged: 4",
+        "People notified: 1",
+    ]
+    [notice] = await rows(db, "notice")
+    assert notice.chat_id == "ana" and "8:30 AM → 9:30 AM" in text_of(notice)
+    assert all(":v2:" in (r.dedupe_key or "") for r in await rows(db, "reminder", outbox.PENDING))
+
+
+async def test_a_bad_events_file_is_refused_whole_with_every_problem_listed(
+    desk: Dispatcher, db: Database
+) -> None:
+    with pytest.raises(EventFileError) as expected:
+        parse(BAD_EVENTS_FILE, "events.yml")
+    assert len(expected.value.problems) >= 5
+    refused = await desk.handle(send_file("7", "events.yml", BAD_EVENTS_FILE.encode()))
+    text = refused.replies[0].text
+    assert text.startswith("⚠️ events.yml was not imported, and no event changed.")
+    assert text.splitlines()[1:] == expected.value.problems
+    assert "events.yml:3: unknown time zone 'Asia/Nowhere'" in text
+    assert "events.yml:9: duplicate id 'river-forum' (first at line 1)" in text
+    assert await event_ids(db) == []
+
+
+@pytest.mark.parametrize(
+    ("attachment", "answer"),
+    [
+        (Attachment("events.pdf", 2000), "I only read YAML files (.yml or .yaml)"),
+        (Attachment("events.yml", 300 * 1024), "is 300 KB, and I read files of up to 256 KB"),
+        (Attachment("events.yml", 3, b"\xff\xfe\x00"), "isn't UTF-8 text"),
+        (Attachment("events.yml", 40), 'I couldn\'t fetch "events.yml"'),
+    ],
+)
+async def test_a_file_that_cannot_be_read_is_answered_in_the_staff_members_language(
+    desk: Dispatcher, db: Database, attachment: Attachment, answer: str
+) -> None:
+    incoming = Incoming("telegram", "7", STAFF_CHAT, Kind.FILE, attachment=attachment)
+    outcome = await desk.handle(incoming)
+    assert answer in outcome.replies[0].text
+    assert await event_ids(db) == []
+    thai = dataclasses.replace(incoming, language_hint="th", user_id="7", update_id="th")
+    async with db.session() as session:  # the staff member's language is Thai now
+        user = await repo.get_user(session, "telegram", "7")
+        assert user is not None
+        user.language, user.language_chosen = "th", True
+    outcome = await desk.handle(thai)
+    assert outcome.lang == "th" and answer not in outcome.replies[0].text
+
+
+async def test_non_staff_cannot_import_events_by_file(
+    desk: Dispatcher, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    content = EVENTS_FILE.encode()
+    in_staff_chat = await desk.handle(send_file("8", "events.yml", content))
+    assert in_staff_chat.replies == []
+    assert "refused a file in the staff chat from telegram:8, who is not staff" in caplog.text
+    private = await desk.handle(send_file("8", "events.yml", content, chat="8"))
+    assert private.replies[0].text.startswith("Sorry, I can't open files.")
+    staff_privately = await desk.handle(send_file("7", "events.yml", content, chat="7"))
+    assert staff_privately.replies[0].text.startswith("Sorry, I can't open files.")
+    assert "did not read a YAML file from telegram:7 outside the staff chat" in caplog.text
+    assert await event_ids(db) == []
+
+
+async def test_the_staff_chat_lists_the_first_hundred_problems_and_says_how_many_more(
+    desk: Dispatcher, db: Database
+) -> None:
+    text = "".join(f"- not an event {n}\n" for n in range(130))
+    refused = await desk.handle(send_file("7", "events.yml", text.encode()))
+    lines = refused.replies[0].text.splitlines()
+    assert lines[1] == "events.yml:1: expected an event (id, category, timezone, starts, …)"
+    assert len(lines) == 1 + 100 + 1
+    assert lines[-1] == "… and 30 more (python -m bot events import FILE lists them all)"
+    assert await event_ids(db) == []

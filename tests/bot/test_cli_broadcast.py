@@ -133,3 +133,17 @@ async def test_a_message_over_the_limit_is_refused_naming_it(
     assert await cli_broadcast.send(settings, str(path), "all", None, yes=True) == 1
     err = capsys.readouterr().err
     assert "Telegram's limit of 4,096" in err and "LINE's limit of 5,000" in err
+
+
+async def test_a_bad_message_file_is_refused_with_the_line_of_every_problem(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.yml"
+    path.write_text("text:\n  th: ข่าว\n  xx: news\nfallback: lo\n", encoding="utf-8")
+    assert await cli_broadcast.send(settings, str(path), "all", None, yes=True) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}:3: text.xx: not one of zh, en, th, vi, km, lo, my",
+        f"{path}:4: fallback: 'lo' is not one of the message's languages",
+    ]
+    assert await cli_broadcast.listing(settings) == 0
+    assert capsys.readouterr().out == ""

@@ -187,6 +187,8 @@ class LineStandIn(StandInServer):
                 raise invalid(f"messages[{i}].text", "must be specified")
             if message["type"] == "text" and _utf16_len(message["text"]) > 5000:
                 raise invalid(f"messages[{i}].text", "Length must be between 0 and 5000")
+            if message["type"] == "flex":
+                _check_flex(message, f"messages[{i}]")
             items = message.get("quickReply", {}).get("items", [])
             if len(items) > 13:
                 raise invalid(f"messages[{i}].quickReply.items", "Size must be between 1 and 13")
@@ -247,6 +249,147 @@ class LineStandIn(StandInServer):
         if user_id not in self.profiles or user_id in self.blocked_users:
             raise LineApiError(404, "Not found")
         return 200, {"userId": user_id, **self.profiles[user_id]}, []
+
+
+# ---- Flex Messages (Messaging API reference: Flex Message, action objects) ---------------
+
+FLEX_ALT_TEXT = 1500  # characters of altText (it was 400 until 2025)
+FLEX_BUBBLES = 12  # bubbles in a carousel
+BUBBLE_BYTES = 30 * 1024  # JSON size of one bubble
+CAROUSEL_BYTES = 50 * 1024  # JSON size of one carousel
+FLEX_LABEL = 40  # an action's label in a Flex Message
+POSTBACK_DATA = 300
+URI_LENGTH = 1000
+IMAGE_URL_LENGTH = 2000
+URI_SCHEMES = ("http://", "https://", "line://", "tel:")
+COMPONENTS = {
+    "horizontal": {"box", "button", "image", "text", "separator", "filler", "video"},
+    "vertical": {"box", "button", "image", "text", "separator", "filler", "video"},
+    "baseline": {"icon", "text", "filler"},
+}
+
+
+def _check_flex(message: Json, prop: str) -> None:
+    """Refuse a Flex message LINE would refuse: its structure and limits."""
+    alt = message.get("altText")
+    if not isinstance(alt, str) or not alt:
+        raise invalid(f"{prop}.altText", "must be specified")
+    if _utf16_len(alt) > FLEX_ALT_TEXT:
+        raise invalid(f"{prop}.altText", f"Length must be between 0 and {FLEX_ALT_TEXT}")
+    container = message.get("contents")
+    if not isinstance(container, dict):
+        raise invalid(f"{prop}.contents", "must be specified")
+    where = f"{prop}.contents"
+    if container.get("type") == "bubble":
+        _check_bubble(container, where)
+    elif container.get("type") == "carousel":
+        bubbles = container.get("contents")
+        if not isinstance(bubbles, list) or not 1 <= len(bubbles) <= FLEX_BUBBLES:
+            raise invalid(f"{where}.contents", f"Size must be between 1 and {FLEX_BUBBLES}")
+        if _json_size(container) > CAROUSEL_BYTES:
+            raise invalid(where, f"The carousel is larger than {CAROUSEL_BYTES // 1024} KB")
+        for j, bubble in enumerate(bubbles):
+            if not isinstance(bubble, dict) or bubble.get("type") != "bubble":
+                raise invalid(f"{where}.contents[{j}].type", "must be bubble")
+            _check_bubble(bubble, f"{where}.contents[{j}]")
+    else:
+        raise invalid(f"{where}.type", "must be one of [bubble, carousel]")
+
+
+def _check_bubble(bubble: Json, prop: str) -> None:
+    if _json_size(bubble) > BUBBLE_BYTES:
+        raise invalid(prop, f"The bubble is larger than {BUBBLE_BYTES // 1024} KB")
+    for block in ("header", "body", "footer"):
+        if block in bubble:
+            if not isinstance(bubble[block], dict) or bubble[block].get("type") != "box":
+                raise invalid(f"{prop}.{block}.type", "must be box")
+            _check_component(bubble[block], f"{prop}.{block}", "vertical")
+    if "hero" in bubble:
+        hero = bubble["hero"]
+        if not isinstance(hero, dict) or hero.get("type") not in {"box", "image", "video"}:
+            raise invalid(f"{prop}.hero.type", "must be one of [box, image, video]")
+        _check_component(hero, f"{prop}.hero", "vertical")
+    if "action" in bubble:
+        _check_action(bubble["action"], f"{prop}.action", label_required=False)
+
+
+def _check_component(component: Json, prop: str, parent_layout: str) -> None:
+    kind = component.get("type")
+    if kind not in COMPONENTS[parent_layout]:
+        raise invalid(f"{prop}.type", f"must be one of {sorted(COMPONENTS[parent_layout])}")
+    if kind == "box":
+        layout = component.get("layout")
+        if layout not in COMPONENTS:
+            raise invalid(f"{prop}.layout", "must be one of [horizontal, vertical, baseline]")
+        children = component.get("contents")
+        if not isinstance(children, list):
+            raise invalid(f"{prop}.contents", "must be specified")
+        for j, child in enumerate(children):
+            if not isinstance(child, dict):
+                raise invalid(f"{prop}.contents[{j}]", "must be an object")
+            _check_component(child, f"{prop}.contents[{j}]", layout)
+    elif kind == "text":
+        spans = component.get("contents")
+        if not component.get("text") and not spans:
+            raise invalid(f"{prop}.text", "must be specified")
+        if component.get("weight") not in (None, "regular", "bold"):
+            raise invalid(f"{prop}.weight", "must be one of [regular, bold]")
+    elif kind == "button":
+        if component.get("style") not in (None, "primary", "secondary", "link"):
+            raise invalid(f"{prop}.style", "must be one of [primary, secondary, link]")
+        if component.get("height") not in (None, "sm", "md"):
+            raise invalid(f"{prop}.height", "must be one of [sm, md]")
+        if "action" not in component:
+            raise invalid(f"{prop}.action", "must be specified")
+        _check_action(component["action"], f"{prop}.action", label_required=True)
+        return
+    elif kind in {"image", "icon"}:
+        url = component.get("url")
+        if not isinstance(url, str) or not url.startswith("https://"):
+            raise invalid(f"{prop}.url", "must be an HTTPS URL")
+        if len(url) > IMAGE_URL_LENGTH:
+            raise invalid(f"{prop}.url", f"Length must be between 0 and {IMAGE_URL_LENGTH}")
+    if "action" in component:
+        _check_action(component["action"], f"{prop}.action", label_required=False)
+
+
+def _check_action(action: Any, prop: str, *, label_required: bool) -> None:
+    """An action object of a Flex Message (label: required on buttons, at most 40)."""
+    if not isinstance(action, dict):
+        raise invalid(prop, "must be an object")
+    label = action.get("label")
+    if label_required and not label:
+        raise invalid(f"{prop}.label", "must be specified")
+    if label is not None and _utf16_len(str(label)) > FLEX_LABEL:
+        raise invalid(f"{prop}.label", f"Length must be between 0 and {FLEX_LABEL}")
+    kind = action.get("type")
+    if kind == "postback":
+        data = action.get("data")
+        if not isinstance(data, str) or not data:
+            raise invalid(f"{prop}.data", "must be specified")
+        if _utf16_len(data) > POSTBACK_DATA:
+            raise invalid(f"{prop}.data", f"Length must be between 0 and {POSTBACK_DATA}")
+        for key in ("displayText", "text"):
+            if _utf16_len(str(action.get(key) or "")) > POSTBACK_DATA:
+                raise invalid(f"{prop}.{key}", f"Length must be between 0 and {POSTBACK_DATA}")
+        if action.get("displayText") and action.get("text"):
+            raise invalid(f"{prop}.displayText", "displayText and text cannot both be set")
+    elif kind == "uri":
+        uri = action.get("uri")
+        if not isinstance(uri, str) or not uri.startswith(URI_SCHEMES):
+            raise invalid(f"{prop}.uri", "must be an http, https, line or tel URI")
+        if len(uri) > URI_LENGTH:
+            raise invalid(f"{prop}.uri", f"Length must be between 0 and {URI_LENGTH}")
+    elif kind == "message":
+        text = action.get("text")
+        if not isinstance(text, str) or not text or _utf16_len(text) > POSTBACK_DATA:
+            raise invalid(f"{prop}.text", f"Length must be between 1 and {POSTBACK_DATA}")
+    elif kind not in {"datetimepicker", "clipboard", "camera", "cameraRoll", "location"}:
+        raise invalid(f"{prop}.type", "is not a valid action type")
+
+
+def _json_size(value: Json) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 async def _json_body(request: Request) -> Json:

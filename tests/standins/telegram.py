@@ -25,6 +25,7 @@ Json = dict[str, Any]
 Handler = Callable[[Json], Awaitable[Any]]
 
 DEFAULT_GROUP_USER_ID = 424242
+MAX_DOWNLOAD = 20 * 1024 * 1024  # bots can download files of up to 20 MB
 # Parameters that PTB sends as raw strings; every other form value is JSON-encoded.
 STRING_PARAMS = frozenset(
     {"text", "caption", "parse_mode", "language_code", "url", "secret_token", "ip_address",
@@ -155,6 +156,7 @@ class TelegramStandIn(StandInServer):
         self.updates: list[Json] = []
         self.messages: dict[tuple[int | str, int], Json] = {}
         self.files: dict[str, bytes] = {}
+        self.downloads: list[str] = []  # file_ids of the files the bot downloaded, in order
         self.webhook_url = ""
         self.allowed_updates: list[str] = []
         self._callback_ids: set[str] = set()  # made and not answered yet
@@ -285,6 +287,23 @@ class TelegramStandIn(StandInServer):
         voice = {**self._new_file(content), "duration": duration, "mime_type": "audio/ogg"}
         return self._message_update(chat_id, sender, {"voice": voice})
 
+    def document_update(
+        self,
+        chat_id: int,
+        file_name: str,
+        content: bytes,
+        *,
+        mime_type: str = "application/x-yaml",
+        caption: str | None = None,
+        **sender: Unpack[MessageSender],
+    ) -> Json:
+        """Update with a document (a file sent as a file; downloadable through getFile)."""
+        document = {**self._new_file(content), "file_name": file_name, "mime_type": mime_type}
+        message: Json = {"document": document}
+        if caption is not None:
+            message["caption"] = caption
+        return self._message_update(chat_id, sender, message)
+
     def location_update(
         self, chat_id: int, latitude: float, longitude: float, **sender: Unpack[MessageSender]
     ) -> Json:
@@ -346,7 +365,7 @@ class TelegramStandIn(StandInServer):
             return
         method = str(params.pop("method"))
         self.calls.append((method, params))
-        name, handler = self._methods.get(method.lower()) or ("", None)
+        _, handler = self._methods.get(method.lower()) or ("", None)
         if handler is not None:
             with contextlib.suppress(TelegramApiError):
                 await handler(params)
@@ -356,6 +375,7 @@ class TelegramStandIn(StandInServer):
         file_id = request.path_params["file_path"].removeprefix("files/")
         if request.path_params["token"] != self.token or file_id not in self.files:
             return JSONResponse({"ok": False, "error_code": 404, "description": "Not Found"}, 404)
+        self.downloads.append(file_id)
         return Response(self.files[file_id], media_type="application/octet-stream")
 
     def _check_send(self, method: str, params: Json) -> None:
@@ -524,6 +544,8 @@ class TelegramStandIn(StandInServer):
         file_id = str(params.get("file_id"))
         if file_id not in self.files:
             raise TelegramApiError(400, "Bad Request: invalid file_id")
+        if len(self.files[file_id]) > MAX_DOWNLOAD:
+            raise TelegramApiError(400, "Bad Request: file is too big")
         file = {"file_id": file_id, "file_unique_id": f"u{file_id}"}
         return file | {"file_size": len(self.files[file_id]), "file_path": f"files/{file_id}"}
 

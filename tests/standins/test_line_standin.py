@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
+import httpx
 import pytest
 from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
@@ -130,6 +132,125 @@ async def test_message_validation(api: AsyncMessagingApi, line: LineStandIn) -> 
     prop = "messages[0].quickReply.items[0].action.label"
     assert details == [{"message": "Length must be between 0 and 20", "property": prop}]
     assert line.received == []
+
+
+def _flex_card(n: int) -> dict[str, Any]:
+    """A bubble as the bot sends an event card: a body of texts, postback buttons."""
+    return {
+        "type": "bubble",
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {"type": "text", "text": f"Event {n}", "weight": "bold", "wrap": True},
+                {
+                    "type": "text",
+                    "text": "https://example.org",
+                    "action": {"type": "uri", "uri": "https://example.org"},
+                },
+            ],
+        },
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "link",
+                    "height": "sm",
+                    "action": {"type": "postback", "label": "Remind me", "data": f"ev:r:{n}"},
+                }
+            ],
+        },
+    }
+
+
+def _big_card(n: int) -> dict[str, Any]:
+    """A bubble of about 4.5 KB (12 of them: a carousel over 50 KB)."""
+    card = _flex_card(n)
+    card["body"]["contents"].append({"type": "text", "text": "y" * 4_500})
+    return card
+
+
+def _carousel(bubbles: int) -> dict[str, Any]:
+    contents = {"type": "carousel", "contents": [_flex_card(n) for n in range(bubbles)]}
+    return {"type": "flex", "altText": "Events", "contents": contents}
+
+
+def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
+    """Sets the value at a dotted path of a message ("contents.contents.0.body.type")."""
+
+    def change(message: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = message
+        for key in parents:
+            node = node[int(key)] if key.isdigit() else node[key]
+        node[int(last) if last.isdigit() else last] = value
+
+    return change
+
+
+async def _push_raw(line: LineStandIn, message: dict[str, Any]) -> tuple[int, str]:
+    async with httpx.AsyncClient(base_url=line.host) as http:
+        response = await http.post(
+            "/v2/bot/message/push",
+            json={"to": ALICE, "messages": [message]},
+            headers={"Authorization": f"Bearer {line.channel_access_token}"},
+        )
+    return response.status_code, json.dumps(response.json())
+
+
+async def test_flex_messages_are_accepted_within_lines_limits(line: LineStandIn) -> None:
+    assert (await _push_raw(line, _carousel(12)))[0] == 200
+    single = {"type": "flex", "altText": "Event", "contents": _flex_card(1)}
+    assert (await _push_raw(line, single))[0] == 200
+    assert [m["type"] for m in line.messages_to(ALICE)] == ["flex", "flex"]
+
+
+FOOTER_ACTION = "contents.contents.0.footer.contents.0.action"
+
+
+@pytest.mark.parametrize(
+    ("change", "prop", "problem"),
+    [
+        (_set("altText", ""), "messages[0].altText", "must be specified"),
+        (_set("altText", "x" * 1501), "messages[0].altText", "Length"),
+        (_set("contents.contents", [_flex_card(n) for n in range(13)]), "contents", "Size"),
+        (_set("contents.type", "bubbles"), "messages[0].contents.type", "must be one of"),
+        (_set(f"{FOOTER_ACTION}.label", "x" * 41), "action.label", "between 0 and 40"),
+        (_set(f"{FOOTER_ACTION}.label", None), "action.label", "must be specified"),
+        (_set(f"{FOOTER_ACTION}.data", "x" * 301), "action.data", "between 0 and 300"),
+        (_set(f"{FOOTER_ACTION}.type", "jump"), "action.type", "not a valid action"),
+        (
+            _set("contents.contents.0.body.contents.0.text", ""),
+            "contents[0].text",
+            "must be specified",
+        ),
+        (_set("contents.contents.0.body.contents.1.action.uri", "ftp://x"), "uri", "URI"),
+        (_set("contents.contents.0.body.layout", "grid"), "body.layout", "must be one of"),
+        (_set("contents.contents.0.footer.type", "button"), "footer.type", "must be box"),
+        (
+            _set("contents.contents.0.body.contents.0.text", "x" * 31_000),
+            "messages[0].contents.contents[0]",
+            "larger than 30 KB",
+        ),
+        (
+            _set("contents.contents", [_big_card(n) for n in range(12)]),
+            "messages[0].contents",
+            "larger than 50 KB",
+        ),
+    ],
+)
+async def test_flex_messages_line_would_refuse_are_refused(
+    line: LineStandIn, change: Callable[[dict[str, Any]], None], prop: str, problem: str
+) -> None:
+    message = _carousel(2)
+    change(message)
+    status, body = await _push_raw(line, message)
+    assert status == 400
+    details = json.loads(body)["details"][0]
+    assert prop in details["property"] and problem in details["message"]
+    assert line.messages_to(ALICE) == []
 
 
 async def test_get_profile(api: AsyncMessagingApi, line: LineStandIn) -> None:

@@ -183,6 +183,32 @@ async def test_update_builders_parse(bot: Bot, tg: TelegramStandIn) -> None:
     assert await voice_file.download_as_bytearray() == bytearray(b"OggS-opus-voice")
 
 
+async def test_a_document_is_downloaded_through_get_file_and_the_download_recorded(
+    bot: Bot, tg: TelegramStandIn
+) -> None:
+    data = tg.document_update(-100777, "events.yml", b"- id: forum\n", user_id=7, caption="new")
+    message = Update.de_json(data, bot).effective_message
+    assert message is not None and message.document is not None
+    document = message.document
+    assert (document.file_name, document.mime_type, document.file_size) == (
+        "events.yml",
+        "application/x-yaml",
+        len(b"- id: forum\n"),
+    )
+    assert message.caption == "new" and message.text is None
+    assert tg.downloads == []
+    file = await document.get_file()
+    assert file.file_size == document.file_size
+    assert await file.download_as_bytearray() == bytearray(b"- id: forum\n")
+    assert tg.downloads == [document.file_id]
+    huge = tg.document_update(CHAT, "huge.yml", b"x" * (20 * 1024 * 1024 + 1))
+    huge_message = Update.de_json(huge, bot).effective_message
+    assert huge_message is not None and huge_message.document is not None
+    with pytest.raises(BadRequest, match=r"(?i)file is too big"):
+        await huge_message.document.get_file()
+    assert tg.downloads == [document.file_id]
+
+
 async def test_send_photo_upload_and_document(bot: Bot, tg: TelegramStandIn) -> None:
     await bot.send_chat_action(CHAT, "upload_photo")
     photo = await bot.send_photo(CHAT, b"\x89PNG\r\n\x1a\n-binary", caption="chart")

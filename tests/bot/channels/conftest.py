@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import strategies as st
 
 from bot.app import App, running_app
+from bot.core.i18n import LANGUAGES
 from bot.core.settings import Settings, load_settings
 from bot.server import build_web_app
 from bot.storage import repo
@@ -112,6 +114,32 @@ async def staff_bot(
     )
     async for bot in start_bot(settings, telegram_api):
         yield bot
+
+
+def events_file(ids: list[str], first: datetime) -> str:
+    """An events file (every text in all seven languages) of events a week apart, in Bangkok
+    time, the first at `first`; titled "Forum <id> (en)" in English."""
+    lines = []
+    for n, event_id in enumerate(ids):
+        starts = first + timedelta(days=7 * n)
+        lines += [
+            f"- id: {event_id}",
+            "  category: forum",
+            "  country: TH",
+            "  timezone: Asia/Bangkok",
+            f"  starts: {starts:%Y-%m-%dT%H:%M}",
+            f"  ends: {starts + timedelta(hours=3):%Y-%m-%dT%H:%M}",
+        ]
+        for field in ("title", "summary", "place"):
+            lines.append(f"  {field}:")
+            for lang in LANGUAGES:
+                text = (
+                    f"Forum {event_id}"
+                    if (field, lang) == ("title", "en")
+                    else f"{field} {event_id}"
+                )
+                lines.append(f"    {lang}: {text} ({lang})")
+    return "\n".join(lines) + "\n"
 
 
 def sent_to(chat_id: int) -> Callable[[Json], bool]:

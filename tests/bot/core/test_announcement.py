@@ -1,6 +1,6 @@
 import pytest
 
-from bot.core.announcement import MessageError, parse
+from bot.core.announcement import MessageError, load, parse
 from bot.core.messages import Button, Reply
 
 
@@ -75,3 +75,43 @@ def test_link_buttons_survive_the_outbox_json() -> None:
     assert Reply.from_json({"text": "x", "buttons": [["A", "intent:help"]]}).buttons == (
         Button("A", "intent:help"),
     )
+
+
+def test_a_message_file_is_read_with_the_line_of_every_problem() -> None:
+    good = load("text:\n  th: ข่าวดี\n  en: Good news\nfallback: en\n", "news.yml")
+    assert good.languages == ("th", "en") and good.fallback == "en"
+    text = (
+        "text:\n"
+        "  th: ข่าวดี\n"
+        "  xx: hi\n"
+        "colour: green\n"
+        "fallback: vi\n"
+        "buttons:\n"
+        "  - label: {en: Go}\n"
+        "    url: ftp://x\n"
+        "  - just text\n"
+    )
+    with pytest.raises(MessageError) as error:
+        load(text, "news.yml")
+    assert error.value.problems == [
+        "news.yml:3: text.xx: not one of zh, en, th, vi, km, lo, my",
+        "news.yml:4: unknown field 'colour'",
+        "news.yml:5: fallback: 'vi' is not one of the message's languages",
+        "news.yml:8: buttons[0].url: an http(s) URL is needed, got 'ftp://x'",
+        "news.yml:9: buttons[1]: needs label and url",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("text: [unclosed\n", "news.yml:2: not valid YAML"),
+        ("", "news.yml:1: the message file must be a mapping"),
+        ("- a list\n", "news.yml:1: the message file must be a mapping"),
+        ("fallback: en\n", "news.yml:1: text: missing"),
+    ],
+)
+def test_a_file_that_is_no_message_is_named_with_its_line(text: str, problem: str) -> None:
+    with pytest.raises(MessageError) as error:
+        load(text, "news.yml")
+    assert error.value.problems[0].startswith(problem)

@@ -28,6 +28,11 @@ async def get(session: AsyncSession, event_id: str) -> Event | None:
     return await session.get(Event, event_id)
 
 
+async def none_yet(session: AsyncSession) -> bool:
+    """True while no event was ever stored (a cancelled event stays stored)."""
+    return (await session.scalar(select(Event.id).limit(1))) is None
+
+
 def _same(old: Any, new: Any) -> bool:
     if isinstance(old, datetime) and isinstance(new, datetime):
         if old.tzinfo is None and new.tzinfo is not None:

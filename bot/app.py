@@ -214,7 +214,7 @@ async def running_app(
 
         await import_first_events(db, settings, texts, clock)
         # Before the worker: reminders of events that started during downtime are not sent.
-        sweeper = EventSweeper(db, clock, settings.events_sweep_seconds)
+        sweeper = EventSweeper(db, clock, settings.events_sweep_seconds, texts)
         await sweeper.start()
         stack.push_async_callback(sweeper.stop)
         await worker.start()

@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: list[int] = Field(default_factory=lambda: [1440, 60])
     quiet_hours_start: int = 22  # local hour: no reminder from then …
     quiet_hours_end: int = 7  # … until then
-    events_sweep_seconds: float = 10.0  # how often reminders of started events are withdrawn
+    events_sweep_seconds: float = 10.0  # how often started and ended events are swept
     # Imported when the bot starts while no event was ever stored (a fresh install shows the
     # example events); relative to the project directory; "" to disable.
     events_file: str = "data/events.yml"

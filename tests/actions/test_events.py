@@ -209,7 +209,7 @@ async def test_a_myanmar_and_a_thai_subscriber_are_reminded_at_the_right_instant
 ) -> None:
     await bot.handle(say("mya", "ဘာပွဲတွေ ရှိလဲ"))
     done = await subscribe(bot, "mya", TREES, "MM")
-    assert done.lang == "my" and "သတိပေးပါမည်" in done.replies[0].text
+    assert done.lang == "my" and "သတိပေးပါမယ်" in done.replies[0].text
     await bot.handle(say("som", "มีกิจกรรมอะไรบ้าง"))
     await subscribe(bot, "som", TREES, "TH")
 

@@ -14,9 +14,13 @@ queued in the outbox (actions/surveys.py: at a reasonable local hour, with the o
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import surveys
 from bot.core.i18n import Catalog
@@ -25,6 +29,8 @@ from bot.storage import events
 from bot.storage.database import Database
 
 logger = logging.getLogger(__name__)
+
+Job = Callable[[AsyncSession, datetime], Awaitable[int]]
 
 
 class EventSweeper:
@@ -43,29 +49,31 @@ class EventSweeper:
     async def sweep(self) -> int:
         """One pass; how many reminders were withdrawn."""
         await self.invite_to_surveys()
-        try:
-            async with self.db.session() as session:
-                expired = await events.expire_reminders(session, self.clock.now())
-        except Exception:
-            logger.exception("withdrawing the reminders of started events failed")
-            return 0
-        if expired:
-            logger.info("%d reminders withdrawn: their event had started", expired)
-        return expired
+        return await self._step(
+            events.expire_reminders,
+            "withdrawing the reminders of started events",
+            "%d reminders withdrawn: their event had started",
+        )
 
     async def invite_to_surveys(self) -> int:
         """Invite the subscribers of the events that have ended to their survey; how many."""
+        return await self._step(
+            functools.partial(surveys.invite_after_ended_events, texts=self.texts),
+            "inviting the subscribers of ended events to their survey",
+            "%d people invited to the survey of an event that ended",
+        )
+
+    async def _step(self, job: Job, doing: str, done: str) -> int:
+        """One job in one transaction; its count (0 when it failed: logged, tried next tick)."""
         try:
             async with self.db.session() as session:
-                invited = await surveys.invite_after_ended_events(
-                    session, self.clock.now(), self.texts
-                )
+                count = await job(session, self.clock.now())
         except Exception:
-            logger.exception("inviting the subscribers of ended events to their survey failed")
+            logger.exception("%s failed", doing)
             return 0
-        if invited:
-            logger.info("%d people invited to the survey of an event that ended", invited)
-        return invited
+        if count:
+            logger.info(done, count)
+        return count
 
     async def start(self) -> None:
         await self.sweep()

@@ -140,6 +140,29 @@ def text_of(row: Delivery) -> str:
     return Reply.from_json(row.content[0]).text
 
 
+async def an_event(
+    db: Database,
+    texts: Catalog,
+    config: EventsConfig,
+    like: EventSpec,
+    event_id: str,
+    starts: datetime,
+    ends: datetime,
+    timezone: str | None = None,
+) -> EventSpec:
+    """An event like `like`, at other local times (in another zone), imported; its spec."""
+    spec = dataclasses.replace(
+        like,
+        id=event_id,
+        timezone=timezone or like.timezone,
+        starts_local=starts,
+        ends_local=ends,
+    )
+    async with db.session() as session:
+        await import_events(session, texts, config, [spec], datetime(2027, 3, 1, 3, 0, tzinfo=UTC))
+    return spec
+
+
 class RecordingSender:
     """A channel that records what it sends, and when (by the fake clock)."""
 
@@ -353,15 +376,16 @@ async def test_a_reminder_due_in_the_night_comes_at_the_nearer_edge(
     config: EventsConfig,
     specs: list[EventSpec],
 ) -> None:
-    early = dataclasses.replace(
+    early = await an_event(
+        db,
+        texts,
+        config,
         specs[0],
-        id="sunrise-birdwatch-2027",
-        timezone="Asia/Bangkok",
-        starts_local=datetime(2027, 3, 15, 3, 0),
-        ends_local=datetime(2027, 3, 15, 6, 0),
+        "sunrise-birdwatch-2027",
+        datetime(2027, 3, 15, 3, 0),
+        datetime(2027, 3, 15, 6, 0),
+        "Asia/Bangkok",
     )
-    async with db.session() as session:
-        await import_events(session, texts, config, [early], clock.now())
     await bot.handle(say("ana", "what's coming up"))
     await subscribe(bot, "ana", early.id, "TH")
     pending = await rows(db, "reminder", outbox.PENDING)
@@ -391,14 +415,16 @@ async def test_pending_reminders_follow_a_move_from_thailand_to_myanmar(
 ) -> None:
     # 06:50 in Yangon is 07:20 in Bangkok: each reminder falls in the quiet hours of one zone
     # and not the other.
-    dawn = dataclasses.replace(
-        next(s for s in specs if s.id == TREES),
-        id="dawn-birdwatch-2027",
-        starts_local=datetime(2027, 3, 20, 6, 50),
-        ends_local=datetime(2027, 3, 20, 9, 0),
+    trees = next(s for s in specs if s.id == TREES)  # in Yangon
+    dawn = await an_event(
+        db,
+        texts,
+        config,
+        trees,
+        "dawn-birdwatch-2027",
+        datetime(2027, 3, 20, 6, 50),
+        datetime(2027, 3, 20, 9, 0),
     )
-    async with db.session() as session:
-        await import_events(session, texts, config, [dawn], clock.now())
     await bot.handle(say("ana", "what's coming up"))
     await subscribe(bot, "ana", dawn.id, "TH")
     await subscribe(bot, "ana", TREES, None)
@@ -448,15 +474,16 @@ async def test_a_move_leaves_a_due_reminder_at_its_instant_and_withdraws_a_night
 ) -> None:
     # 07:00 in Bangkok (06:30 in Yangon): the hour-before reminder is at 06:00 in Bangkok,
     # the quiet hours' edge 07:00 is the start, so 22:00 the evening before in both zones.
-    early = dataclasses.replace(
+    early = await an_event(
+        db,
+        texts,
+        config,
         specs[0],
-        id="sunrise-run-2027",
-        timezone="Asia/Bangkok",
-        starts_local=datetime(2027, 3, 20, 7, 0),
-        ends_local=datetime(2027, 3, 20, 9, 0),
+        "sunrise-run-2027",
+        datetime(2027, 3, 20, 7, 0),
+        datetime(2027, 3, 20, 9, 0),
+        "Asia/Bangkok",
     )
-    async with db.session() as session:
-        await import_events(session, texts, config, [early], clock.now())
     await bot.handle(say("ana", "what's coming up"))
     await subscribe(bot, "ana", early.id, "TH")
     pending = await rows(db, "reminder", outbox.PENDING)

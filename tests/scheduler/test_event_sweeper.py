@@ -25,7 +25,6 @@ from bot.core.event_payloads import FollowCategory, RemindMe
 from bot.core.i18n import Catalog
 from bot.core.messages import Incoming, Kind, Reply
 from bot.core.payloads import FlowStep, Topic, unpack
-from bot.core.ports import Recipient
 from bot.core.settings import ROOT
 from bot.dispatcher import Dispatcher, Outcome
 from bot.storage import events, outbox, repo
@@ -36,6 +35,7 @@ from nlu.client import NluClient
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
 from scheduler.event_sweeper import EventSweeper
 from tests.clock import FakeClock
+from tests.deliveries import RecordingSender
 from tests.standins.rasa import RasaStandIn
 
 EVENT = "mekong-riverbank-cleanup-2027"
@@ -118,20 +118,6 @@ async def deliveries(db: Database, *kinds: str) -> list[Delivery]:
             .order_by(Delivery.chat_id, Delivery.due_at, Delivery.id)
         )
         return list((await session.scalars(query)).all())
-
-
-class RecordingSender:
-    max_recipients = 1
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
-        self.sent.extend((to.chat_id, reply.text) for reply in replies)
-        return [str(len(self.sent))]
-
-    async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
-        raise AssertionError("not a multicast channel")
 
 
 async def drain(

@@ -74,6 +74,23 @@ async def import_events(
     return report
 
 
+async def import_if_none(
+    session: AsyncSession,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: Sequence[EventSpec],
+    now: datetime,
+) -> ImportReport | None:
+    """Import the events only while there are none at all (a fresh install); else None.
+
+    Staff's own imports and cancellations are never overwritten: once any event is stored,
+    this does nothing.
+    """
+    if not await events.none_yet(session):
+        return None
+    return await import_events(session, texts, config, specs, now)
+
+
 async def cancel_event(
     session: AsyncSession,
     texts: Catalog,

@@ -36,7 +36,7 @@ from bot.core.localtime import quiet_edges
 from bot.core.messages import Button, Reply
 from bot.storage import events, outbox
 from bot.storage.events import ANNOUNCEMENT, NOTICE, REMINDER, aware
-from bot.storage.models import Event, User
+from bot.storage.models import Delivery, Event, User
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,36 @@ def _buttons(texts: Catalog, lang: str, event: Event) -> tuple[Button, ...]:
     )
 
 
+def _reminder_key(event: Event, minutes: int, user: User) -> str:
+    return f"reminder:{event.id}:v{event.version}:{minutes}:{user.id}"
+
+
+def _planned(config: EventsConfig, event: Event, user: User, now: datetime) -> dict[int, datetime]:
+    """When each of the person's reminders of the event goes out, by offset (minutes).
+
+    An offset is absent when its reminder cannot come between now and the start outside the
+    quiet hours, or would come at the same instant as an earlier offset's.
+    """
+    tz, start = person_zone(user), aware(event.starts_at)
+    planned: dict[int, datetime] = {}
+    for minutes in config.offsets_minutes:
+        due = reminder_due(start, minutes, tz, now, config)
+        if due is not None and due not in planned.values():
+            planned[minutes] = due
+    return planned
+
+
+def _reminder(
+    texts: Catalog, config: EventsConfig, event: Event, user: User, minutes: int
+) -> tuple[list[Reply], str]:
+    """The reminder as the person reads it (their language, times in their zone); its group."""
+    lang, tz = person_language(user, config.default_language), person_zone(user)
+    key = "events.reminder_day" if minutes >= 720 else "events.reminder_soon"
+    text = f"{texts.get(lang, key)}\n\n{card_text(texts, event, lang, tz, details=False)}"
+    group = _group("r", event.id, event.version, minutes, lang, tz)
+    return [Reply(text, _buttons(texts, lang, event))], group
+
+
 async def schedule(
     session: AsyncSession,
     texts: Catalog,
@@ -81,31 +111,68 @@ async def schedule(
     """Queue the person's reminders of the event's current version; how many were added."""
     if user.blocked or event.status != events.SCHEDULED:
         return 0
-    lang, tz = person_language(user, config.default_language), person_zone(user)
-    start = aware(event.starts_at)
-    added, seen = 0, set()
-    for minutes in config.offsets_minutes:
-        due = reminder_due(start, minutes, tz, now, config)
-        if due is None or due in seen:
-            continue
-        seen.add(due)
-        key = "events.reminder_day" if minutes >= 720 else "events.reminder_soon"
-        text = f"{texts.get(lang, key)}\n\n{card_text(texts, event, lang, tz, details=False)}"
+    added = 0
+    for minutes, due in _planned(config, event, user, now).items():
+        replies, group = _reminder(texts, config, event, user, minutes)
         row = await outbox.add(
             session,
             kind=REMINDER,
             channel=user.channel,
             chat_id=user.chat_id,
-            replies=[Reply(text, _buttons(texts, lang, event))],
+            replies=replies,
             due_at=due,
             lane=outbox.BULK,
             user_id=user.id,
-            dedupe_key=f"reminder:{event.id}:v{event.version}:{minutes}:{user.id}",
-            group_key=_group("r", event.id, event.version, minutes, lang, tz),
+            dedupe_key=_reminder_key(event, minutes, user),
+            group_key=group,
             ref=event.id,
         )
         added += row is not None
     return added
+
+
+async def follow_zone(
+    session: AsyncSession, texts: Catalog, config: EventsConfig, user: User, now: datetime
+) -> int:
+    """The person's time zone changed: their pending reminders are recomputed; how many.
+
+    Each reminder not yet sent gets its instant in the new zone (quiet hours are local) and
+    its text with the times in the new zone; one that is already due keeps its instant (it
+    is being sent). A reminder that has no time left in the new zone is withdrawn, and one
+    the new zone allows where the old did not is added.
+    """
+    pending: dict[str, list[Delivery]] = {}
+    for row in await outbox.pending_of(session, user.id, REMINDER):
+        if row.ref is not None:
+            pending.setdefault(row.ref, []).append(row)
+    changed = 0
+    for event_id, rows in pending.items():
+        event = await events.get(session, event_id)
+        if event is None or event.status != events.SCHEDULED:
+            continue  # withdrawn by the cancellation or the sweeper
+        planned = _planned(config, event, user, now)
+        offsets = {
+            _reminder_key(event, minutes, user): minutes for minutes in config.offsets_minutes
+        }
+        for row in rows:
+            minutes = offsets.get(row.dedupe_key or "")
+            if minutes is None:
+                continue  # not one of the current version's reminders
+            replies, group = _reminder(texts, config, event, user, minutes)
+            if aware(row.due_at) <= now:
+                due: datetime | None = aware(row.due_at)
+            else:
+                due = planned.get(minutes)
+            if due is None:
+                changed += await outbox.cancel(session, row.id, "no time left in the new zone")
+            else:
+                changed += await outbox.revise(
+                    session, row.id, due_at=due, replies=replies, group_key=group
+                )
+        changed += await schedule(session, texts, config, event, user, now)
+    if changed:
+        logger.info("user %d changed zone: %d reminders recomputed", user.id, changed)
+    return changed
 
 
 async def reschedule(

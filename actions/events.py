@@ -234,7 +234,7 @@ class AskCountry(flows.Flow):
         target = {str(k): str(v) for k, v in flow.data.items()}
         await flows.end(ctx)
         country = None if value == "other" else _contract(value, COUNTRIES)
-        set_country(ctx, country)
+        await set_country(ctx, country)
         if not target:  # asked from /reminders: only the country changes
             name = ctx.t(f"country.{country}" if country else "country.other")
             return [Reply(ctx.t("events.country_set", country=name))]
@@ -244,13 +244,17 @@ class AskCountry(flows.Flow):
 ASK_COUNTRY = AskCountry()
 
 
-def set_country(ctx: Context, country: str | None) -> None:
-    """The person's country; their zone follows it unless they chose another zone."""
+async def set_country(ctx: Context, country: str | None) -> None:
+    """The person's country; their zone follows it unless they chose another zone, and so do
+    the reminders already queued for them."""
     user = ctx.user
+    before = person_zone(user)
     derived = zone_for_country(user.country)
     if user.timezone is None or user.timezone == derived:
         user.timezone = zone_for_country(country)
     user.country = country
+    if person_zone(user) != before:
+        await event_reminders.follow_zone(ctx.session, ctx.texts, config(ctx), user, ctx.now())
 
 
 # --- what the person follows --------------------------------------------------------------
@@ -291,7 +295,7 @@ async def unsubscribe_reminders(ctx: Context) -> list[Reply]:
 
 
 async def change_country(ctx: Context, payload: ChangeCountry) -> list[Reply]:
-    """Ask the country again (it sets the time zone of the reminders queued from now on)."""
+    """Ask the country again (it sets the time zone of the person's reminders)."""
     flow = await flows.start(ctx, ASK_COUNTRY, "ask", {})
     return await ASK_COUNTRY.prompt(ctx, flow)
 

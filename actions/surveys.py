@@ -33,7 +33,7 @@ from bot.core.i18n import LANGUAGES, Catalog
 from bot.core.messages import Button, Reply
 from bot.core.payloads import Cancel, FlowStep, Topic
 from bot.core.settings import load_settings
-from bot.storage import outbox
+from bot.storage import events, outbox
 from bot.storage import surveys as store
 from bot.storage.models import ConversationState, Delivery, SurveyResponse, User
 
@@ -515,13 +515,47 @@ async def invite_after_event(
     users: Iterable[User],
     ended_at: datetime,
     survey_id: str = "event-feedback",
+    *,
+    now: datetime | None = None,
+    texts: Catalog | None = None,
 ) -> int:
     """For the events feature, once an event has ended: invite its subscribers to its survey.
 
-    The invitation is due AFTER_EVENT after the end (then at a reasonable local hour); safe to
-    call again for the same event (nobody is invited twice).
+    The invitation is due AFTER_EVENT after the end, or now when that has passed (then at a
+    reasonable local hour); safe to call again for the same event (nobody is invited twice).
     """
-    return await invite(session, survey_id, event_id, users, ended_at + AFTER_EVENT)
+    due = ended_at + AFTER_EVENT
+    if now is not None and due < now:
+        due = now
+    return await invite(session, survey_id, event_id, users, due, texts=texts)
+
+
+async def invite_after_ended_events(
+    session: AsyncSession, now: datetime, texts: Catalog | None = None
+) -> int:
+    """Every event with a survey that has ended: its subscribers are invited, once; how many.
+
+    An event is marked when its subscribers are invited (events.survey_invited_at) in the
+    transaction that queues the invitations, so a restart never invites twice (and the
+    dedupe keys would refuse it anyway). An event that ended more than INVITATION_OPEN ago
+    (the bot was down that long) or names no known survey is marked without invitations.
+    """
+    invited = 0
+    for event in await events.ended_with_survey(session, now):
+        event.survey_invited_at = now
+        ended_at = events.aware(event.ends_at)
+        if now - ended_at > INVITATION_OPEN:
+            logger.warning("event %s ended too long ago: no survey invitations", event.id)
+            continue
+        if event.survey not in catalogue():
+            logger.error("event %s names survey %r, which does not exist", event.id, event.survey)
+            continue
+        assert event.survey is not None
+        people = await events.subscribers(session, event)
+        invited += await invite_after_event(
+            session, event.id, people, ended_at, event.survey, now=now, texts=texts
+        )
+    return invited
 
 
 async def record_reminder(

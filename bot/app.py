@@ -16,8 +16,11 @@ from datetime import timedelta
 from typing import TextIO
 
 from linebot.v3.webhook import WebhookParser
+from sqlalchemy.exc import IntegrityError
 
+from actions import event_admin, event_file
 from actions.base import StaffDesk
+from actions.event_cards import EventsConfig
 from actions.knowledge import Knowledge
 from actions.registry import ON_SENT
 from bot.channels import line as line_channel
@@ -28,6 +31,7 @@ from bot.core.i18n import Catalog
 from bot.core.ports import Clock, Sender, SystemClock
 from bot.core.settings import Settings
 from bot.dispatcher import Dispatcher
+from bot.storage import events
 from bot.storage.database import Database
 from nlu.client import NluClient
 from nlu.server import LocalRasaServer
@@ -70,6 +74,44 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
         lease=timedelta(seconds=settings.delivery_lease_seconds),
         tick_seconds=settings.delivery_tick_seconds,
     )
+
+
+async def import_first_events(
+    db: Database, settings: Settings, texts: Catalog, clock: Clock
+) -> None:
+    """A fresh install lists the example events: while no event was ever stored, the events
+    file (EVENTS_FILE, default data/events.yml) is imported. Once any event is stored (staff
+    imported or cancelled some) this does nothing. A file that cannot be used is logged with
+    every problem and the bot starts without it.
+    """
+    path = settings.events_path
+    if path is None:
+        return
+    async with db.session() as session:
+        if not await events.none_yet(session):
+            return
+    try:
+        specs = event_file.load(path)
+    except event_file.EventFileError as error:
+        logger.error(
+            "no events yet, and %s was not imported (%d problems):\n%s",
+            path,
+            len(error.problems),
+            "\n".join(error.problems),
+        )
+        return
+    except OSError as error:
+        logger.error("no events yet, and %s was not imported: %s", path, error.strerror)
+        return
+    config = EventsConfig.from_settings(settings)
+    try:
+        async with db.session() as session:
+            report = await event_admin.import_if_none(session, texts, config, specs, clock.now())
+    except IntegrityError:  # another bot process on this database imported them meanwhile
+        logger.info("the events of %s were imported by another process", path)
+        return
+    if report is not None:
+        logger.info("no events yet: imported %s (%s)", path, report.summary())
 
 
 @asynccontextmanager
@@ -175,8 +217,9 @@ async def running_app(
             parser = WebhookParser(settings.line_channel_secret.get_secret_value())
             app.line = line_channel.LineReceiver(parser, line_api, dispatcher, db)
 
+        await import_first_events(db, settings, texts, clock)
         # Before the worker: reminders of events that started during downtime are not sent.
-        sweeper = EventSweeper(db, clock, settings.events_sweep_seconds)
+        sweeper = EventSweeper(db, clock, settings.events_sweep_seconds, texts)
         await sweeper.start()
         stack.push_async_callback(sweeper.stop)
         await worker.start()

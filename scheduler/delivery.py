@@ -198,6 +198,8 @@ class DeliveryWorker:
                 if not rows:
                     budget.give_back()
                     wake.clear()
+                    if self._stopping:  # stop() woke the lane while it was claiming
+                        break
                     await wake.wait()
                     continue
                 record = await self._attempt(sender, rows, budget)

@@ -3,7 +3,9 @@
 "Some other way" is made testable so: wherever the English text of an answer (or of a UI key)
 names a term (the term's `en` pattern), the same answer in each language contains the term's
 rendering (or one of its listed short forms); and no text of a language contains one of the
-term's listed wrong variants.
+term's listed wrong variants. The texts: the answers (data/knowledge), the core texts
+(bot/core/locales/<lang>.yml), every feature's texts (bot/core/locales/<feature>/<lang>.yml)
+and the survey definitions (data/surveys).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import yaml
 
 from actions.glossary import HAN, Glossary
 from actions.knowledge import Answer, Knowledge
+from actions.survey_defs import SURVEYS_DIR
+from actions.survey_defs import load as load_surveys
 from bot.core.i18n import LANGUAGES, LOCALES_DIR, NATIVE_NAMES
 
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
@@ -33,17 +37,42 @@ def _answers() -> list[tuple[str, Answer]]:
     return found
 
 
+def _texts_of(path: Path) -> dict[str, str]:
+    return {str(k): str(v) for k, v in yaml.safe_load(path.read_text(encoding="utf-8")).items()}
+
+
 def _ui_texts() -> dict[str, dict[str, str]]:
-    """The core texts (bot/core/locales/<lang>.yml); feature folders belong to their features."""
+    """The core texts (bot/core/locales/<lang>.yml)."""
+    return {lang: _texts_of(LOCALES_DIR / f"{lang}.yml") for lang in LANGUAGES}
+
+
+def _feature_texts() -> dict[str, dict[str, dict[str, str]]]:
+    """Each feature's texts (bot/core/locales/<feature>/<lang>.yml), by feature."""
     return {
-        lang: {
-            str(k): str(v)
-            for k, v in yaml.safe_load(
-                (LOCALES_DIR / f"{lang}.yml").read_text(encoding="utf-8")
-            ).items()
+        folder.name: {
+            lang: _texts_of(folder / f"{lang}.yml")
+            for lang in LANGUAGES
+            if (folder / f"{lang}.yml").exists()
         }
-        for lang in LANGUAGES
+        for folder in sorted(LOCALES_DIR.iterdir())
+        if folder.is_dir()
     }
+
+
+def _survey_texts() -> list[tuple[str, dict[str, str]]]:
+    """(where, texts by language) of every text of every survey (data/surveys)."""
+    found: list[tuple[str, dict[str, str]]] = []
+    for survey in load_surveys(SURVEYS_DIR).values():
+        where = f"survey:{survey.id}"
+        found += [
+            (f"{where}.title", survey.title),
+            (f"{where}.intro", survey.intro),
+            (f"{where}.thanks", survey.thanks),
+        ]
+        for question in survey.questions:
+            found.append((f"{where}.{question.id}", question.text))
+            found += [(f"{where}.{question.id}.{o.id}", o.text) for o in question.options]
+    return found
 
 
 def _pairs() -> list[tuple[str, str, str, str]]:
@@ -53,12 +82,19 @@ def _pairs() -> list[tuple[str, str, str, str]]:
         for name, answer in _answers()
         for lang in LANGUAGES
     ]
-    ui = _ui_texts()
+    catalogues = [("ui", _ui_texts())]
+    catalogues += [(f"ui:{feature}", texts) for feature, texts in _feature_texts().items()]
     pairs += [
-        (f"ui:{key}", lang, ui[lang][key], english)
-        for key, english in ui["en"].items()
+        (f"{where}:{key}", lang, texts[lang][key], english)
+        for where, texts in catalogues
+        for key, english in texts["en"].items()
         for lang in LANGUAGES
-        if key in ui[lang]
+        if key in texts[lang]
+    ]
+    pairs += [
+        (where, lang, texts[lang], texts["en"])
+        for where, texts in _survey_texts()
+        for lang in LANGUAGES
     ]
     return pairs
 
@@ -103,8 +139,12 @@ def test_the_check_catches_another_name(glossary: Glossary) -> None:
     assert not terms["initiative"].named_in("lo", "ແຜນການລ້ານຊ້າງ-ແມ່ຂອງສີຂຽວ")
     assert terms["roundtable"].wrong_variants("my", "၂၀၂၄ မေလ ကူမင်းဆွေးနွေးပွဲ")
     assert not terms["roundtable"].wrong_variants("my", "ကူမင်း စားပွဲဝိုင်းဆွေးနွေးပွဲ")
+    assert not terms["roundtable"].wrong_variants("my", "အလုပ်ရုံဆွေးနွေးပွဲတွေ")  # workshops
     assert terms["demonstration_project"].wrong_variants("my", "🏗 မြေပြင်စီမံကိန်းများ")
     assert terms["contribution"].wrong_variants("km", "ជំនួយជាសាច់ប្រាក់")
+    burmese = glossary.register_wrong["my"]
+    assert any(pattern.search("မစမီ သတိပေးပါမည်") for pattern in burmese)
+    assert not any(pattern.search("မစခင် သတိပေးပါမယ်") for pattern in burmese)
 
 
 def test_no_han_characters_outside_chinese(glossary: Glossary) -> None:

@@ -47,7 +47,10 @@ class Settings(BaseSettings):
     reminder_offsets_minutes: list[int] = Field(default_factory=lambda: [1440, 60])
     quiet_hours_start: int = 22  # local hour: no reminder from then …
     quiet_hours_end: int = 7  # … until then
-    events_sweep_seconds: float = 10.0  # how often reminders of started events are withdrawn
+    events_sweep_seconds: float = 10.0  # how often started and ended events are swept
+    # Imported when the bot starts while no event was ever stored (a fresh install shows the
+    # example events); relative to the project directory; "" to disable.
+    events_file: str = "data/events.yml"
 
     staff_ids: list[str] = Field(default_factory=list)  # "telegram:123", "line:U..."
     # Anonymous surveys keep one response per person by a hash salted with this: set your own.
@@ -59,6 +62,14 @@ class Settings(BaseSettings):
     default_language: str = "en"
     default_timezone: str = "Asia/Bangkok"
     log_level: str = "INFO"
+
+    @property
+    def events_path(self) -> Path | None:
+        """The events file to import on a fresh install, or None."""
+        if not self.events_file.strip():
+            return None
+        path = Path(self.events_file.strip())
+        return path if path.is_absolute() else ROOT / path
 
     @property
     def telegram_enabled(self) -> bool:

@@ -28,6 +28,11 @@ async def get(session: AsyncSession, event_id: str) -> Event | None:
     return await session.get(Event, event_id)
 
 
+async def none_yet(session: AsyncSession) -> bool:
+    """True while no event was ever stored (a cancelled event stays stored)."""
+    return (await session.scalar(select(Event.id).limit(1))) is None
+
+
 def _same(old: Any, new: Any) -> bool:
     if isinstance(old, datetime) and isinstance(new, datetime):
         if old.tzinfo is None and new.tzinfo is not None:
@@ -118,6 +123,36 @@ async def audience(session: AsyncSession, event: Event) -> list[User]:
         .order_by(User.id)
     )
     return list((await session.scalars(query)).all())
+
+
+async def subscribers(session: AsyncSession, event: Event) -> list[User]:
+    """Everyone who subscribed to the event itself (not only to its category) and has not
+    blocked the bot."""
+    query = (
+        select(User)
+        .where(
+            User.id.in_(select(Subscription.user_id).where(Subscription.event_id == event.id)),
+            User.blocked.is_(False),
+        )
+        .order_by(User.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def ended_with_survey(session: AsyncSession, now: datetime) -> list[Event]:
+    """Scheduled events with a survey that have ended and whose subscribers were not invited
+    yet, first ended first; locked (another bot process skips them) until the commit."""
+    query = (
+        select(Event)
+        .where(
+            Event.survey.is_not(None),
+            Event.status == SCHEDULED,
+            Event.ends_at <= now,
+            Event.survey_invited_at.is_(None),
+        )
+        .order_by(Event.ends_at, Event.id)
+    )
+    return list((await session.scalars(outbox.skip_locked(query, session))).all())
 
 
 async def audience_counts(session: AsyncSession, events: Sequence[Event]) -> dict[str, int]:

@@ -266,6 +266,8 @@ class Event(Base):
     online_url: Mapped[str | None] = mapped_column(String(500))
     url: Mapped[str | None] = mapped_column(String(500))
     survey: Mapped[str | None] = mapped_column(String(64))
+    # When its subscribers were invited to its survey, once it had ended (None: not yet).
+    survey_invited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(12), default="scheduled")  # or cancelled
     version: Mapped[int] = mapped_column(Integer, default=1)
     cancel_reason: Mapped[str | None] = mapped_column(String(300))

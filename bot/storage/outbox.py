@@ -108,7 +108,8 @@ async def add_many(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> Non
         await session.execute(statement, values[start : start + 1000])
 
 
-def _skip_locked(query: Select[Any], session: AsyncSession) -> Select[Any]:
+def skip_locked(query: Select[Any], session: AsyncSession) -> Select[Any]:
+    """On PostgreSQL, the rows are locked and rows locked by another transaction skipped."""
     if session.bind.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
@@ -186,7 +187,7 @@ async def claim_bulk(
     rows of the same content (a multicast), sharing a batch key that is the request's retry
     key. Rows of a batch interrupted by a crash are claimed together again, under that key.
     """
-    due = _skip_locked(
+    due = skip_locked(
         select(Delivery.id, Delivery.group_key, Delivery.batch_key)
         .where(
             Delivery.status == PENDING,
@@ -206,7 +207,7 @@ async def claim_bulk(
         same = select(Delivery.id).where(
             Delivery.batch_key == batch_key, Delivery.status == PENDING
         )
-        return await _claim(session, _skip_locked(same, session), now, lease)
+        return await _claim(session, skip_locked(same, session), now, lease)
     if group_key is None or max_recipients <= 1:
         return await _claim(session, [row_id], now, lease)
     same = (
@@ -222,7 +223,7 @@ async def claim_bulk(
         .order_by(Delivery.id)
         .limit(max_recipients)
     )
-    return await _claim(session, _skip_locked(same, session), now, lease, batch_key=new_key())
+    return await _claim(session, skip_locked(same, session), now, lease, batch_key=new_key())
 
 
 async def mark(
@@ -324,6 +325,45 @@ async def cancel_ref(session: AsyncSession, kind: str, ref: str, reason: str) ->
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def pending_of(session: AsyncSession, user_id: int, kind: str) -> list[Delivery]:
+    """A person's deliveries of one kind not yet claimed, soonest first."""
+    query = (
+        select(Delivery)
+        .where(Delivery.user_id == user_id, Delivery.kind == kind, Delivery.status == PENDING)
+        .order_by(Delivery.due_at, Delivery.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def revise(
+    session: AsyncSession,
+    delivery_id: int,
+    *,
+    due_at: datetime,
+    replies: Sequence[Reply],
+    group_key: str | None,
+) -> bool:
+    """A pending delivery gets a new due time and content; False when it was claimed first."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == PENDING)
+        .values(due_at=due_at, content=[reply.to_json() for reply in replies], group_key=group_key)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def cancel(session: AsyncSession, delivery_id: int, reason: str) -> bool:
+    """A pending delivery is cancelled; False when it was claimed first."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id, Delivery.status == PENDING)
+        .values(status=CANCELLED, error=reason[:MAX_ERROR])
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def counts_for(session: AsyncSession, kind: str, ref: str) -> dict[str, int]:

@@ -140,6 +140,29 @@ def text_of(row: Delivery) -> str:
     return Reply.from_json(row.content[0]).text
 
 
+async def an_event(
+    db: Database,
+    texts: Catalog,
+    config: EventsConfig,
+    like: EventSpec,
+    event_id: str,
+    starts: datetime,
+    ends: datetime,
+    timezone: str | None = None,
+) -> EventSpec:
+    """An event like `like`, at other local times (in another zone), imported; its spec."""
+    spec = dataclasses.replace(
+        like,
+        id=event_id,
+        timezone=timezone or like.timezone,
+        starts_local=starts,
+        ends_local=ends,
+    )
+    async with db.session() as session:
+        await import_events(session, texts, config, [spec], datetime(2027, 3, 1, 3, 0, tzinfo=UTC))
+    return spec
+
+
 class RecordingSender:
     """A channel that records what it sends, and when (by the fake clock)."""
 
@@ -209,7 +232,7 @@ async def test_a_myanmar_and_a_thai_subscriber_are_reminded_at_the_right_instant
 ) -> None:
     await bot.handle(say("mya", "ဘာပွဲတွေ ရှိလဲ"))
     done = await subscribe(bot, "mya", TREES, "MM")
-    assert done.lang == "my" and "သတိပေးပါမည်" in done.replies[0].text
+    assert done.lang == "my" and "သတိပေးပါမယ်" in done.replies[0].text
     await bot.handle(say("som", "มีกิจกรรมอะไรบ้าง"))
     await subscribe(bot, "som", TREES, "TH")
 
@@ -353,15 +376,16 @@ async def test_a_reminder_due_in_the_night_comes_at_the_nearer_edge(
     config: EventsConfig,
     specs: list[EventSpec],
 ) -> None:
-    early = dataclasses.replace(
+    early = await an_event(
+        db,
+        texts,
+        config,
         specs[0],
-        id="sunrise-birdwatch-2027",
-        timezone="Asia/Bangkok",
-        starts_local=datetime(2027, 3, 15, 3, 0),
-        ends_local=datetime(2027, 3, 15, 6, 0),
+        "sunrise-birdwatch-2027",
+        datetime(2027, 3, 15, 3, 0),
+        datetime(2027, 3, 15, 6, 0),
+        "Asia/Bangkok",
     )
-    async with db.session() as session:
-        await import_events(session, texts, config, [early], clock.now())
     await bot.handle(say("ana", "what's coming up"))
     await subscribe(bot, "ana", early.id, "TH")
     pending = await rows(db, "reminder", outbox.PENDING)
@@ -370,6 +394,123 @@ async def test_a_reminder_due_in_the_night_comes_at_the_nearer_edge(
     assert [aware(r.due_at) for r in pending] == [
         datetime(2027, 3, 14, 0, 0, tzinfo=UTC),
         datetime(2027, 3, 14, 15, 0, tzinfo=UTC),
+    ]
+
+
+async def change_country(bot: Dispatcher, user: str, country: str) -> Outcome:
+    """/reminders → Change my country → a country."""
+    asked = await bot.handle(press(user, ChangeCountry().pack()))
+    steps = [unpack(b.data) for b in asked.replies[-1].buttons]
+    choice = next(s for s in steps if isinstance(s, FlowStep) and s.value == country)
+    return await bot.handle(press(user, choice.pack()))
+
+
+async def test_pending_reminders_follow_a_move_from_thailand_to_myanmar(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    # 06:50 in Yangon is 07:20 in Bangkok: each reminder falls in the quiet hours of one zone
+    # and not the other.
+    trees = next(s for s in specs if s.id == TREES)  # in Yangon
+    dawn = await an_event(
+        db,
+        texts,
+        config,
+        trees,
+        "dawn-birdwatch-2027",
+        datetime(2027, 3, 20, 6, 50),
+        datetime(2027, 3, 20, 9, 0),
+    )
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", dawn.id, "TH")
+    await subscribe(bot, "ana", TREES, None)
+
+    def reminders(pending: list[Delivery]) -> list[tuple[str | None, datetime]]:
+        return [(r.ref, aware(r.due_at)) for r in pending]
+
+    in_bangkok = [
+        # A day before, 07:20 in Bangkok; an hour before, 06:20: at the morning edge, 07:00.
+        (dawn.id, datetime(2027, 3, 19, 0, 20, tzinfo=UTC)),
+        (dawn.id, datetime(2027, 3, 20, 0, 0, tzinfo=UTC)),
+        (TREES, datetime(2027, 7, 9, 1, 30, tzinfo=UTC)),
+        (TREES, datetime(2027, 7, 10, 0, 30, tzinfo=UTC)),
+    ]
+    before = await rows(db, "reminder", outbox.PENDING)
+    assert reminders(before) == in_bangkok
+    assert "7:20 AM" in text_of(before[0]) and "8:30 AM" in text_of(before[2])
+
+    done = await change_country(bot, "ana", "MM")
+    assert done.replies[0].text.startswith("Got it: Myanmar.")
+    after = await rows(db, "reminder", outbox.PENDING)
+    assert reminders(after) == [
+        # A day before is 06:50 in Yangon: the morning edge, 07:00 Yangon time. An hour
+        # before is 05:50: 07:00 would be after the start, so 22:00 the evening before.
+        (dawn.id, datetime(2027, 3, 19, 0, 30, tzinfo=UTC)),
+        (dawn.id, datetime(2027, 3, 19, 15, 30, tzinfo=UTC)),
+        (TREES, datetime(2027, 7, 9, 1, 30, tzinfo=UTC)),  # daytime in both: same instants
+        (TREES, datetime(2027, 7, 10, 0, 30, tzinfo=UTC)),
+    ]
+    assert [r.id for r in after] == [r.id for r in before]  # the same rows, rewritten
+    for row in after:
+        assert "7:20 AM" not in text_of(row) and "8:30 AM" not in text_of(row)
+    assert "6:50 AM" in text_of(after[0]) and "8:00 AM" in text_of(after[2])  # Yangon time
+    assert await rows(db, "reminder", outbox.CANCELLED) == []
+
+    await change_country(bot, "ana", "TH")  # and back
+    assert reminders(await rows(db, "reminder", outbox.PENDING)) == in_bangkok
+
+
+async def test_a_move_leaves_a_due_reminder_at_its_instant_and_withdraws_a_night_one(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    # 07:00 in Bangkok (06:30 in Yangon): the hour-before reminder is at 06:00 in Bangkok,
+    # the quiet hours' edge 07:00 is the start, so 22:00 the evening before in both zones.
+    early = await an_event(
+        db,
+        texts,
+        config,
+        specs[0],
+        "sunrise-run-2027",
+        datetime(2027, 3, 20, 7, 0),
+        datetime(2027, 3, 20, 9, 0),
+        "Asia/Bangkok",
+    )
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", early.id, "TH")
+    pending = await rows(db, "reminder", outbox.PENDING)
+    assert [aware(r.due_at) for r in pending] == [
+        datetime(2027, 3, 19, 0, 0, tzinfo=UTC),  # 07:00 the day before, Bangkok
+        datetime(2027, 3, 19, 15, 0, tzinfo=UTC),  # 22:00 the evening before, Bangkok
+    ]
+    # Now is the day-before reminder's instant (not sent yet); 22:00 in Bangkok is 21:30 in
+    # Yangon, so the evening one moves half an hour earlier.
+    clock.moment = datetime(2027, 3, 19, 0, 0, tzinfo=UTC)
+    await change_country(bot, "ana", "MM")
+    after = await rows(db, "reminder", outbox.PENDING)
+    assert [aware(r.due_at) for r in after] == [
+        datetime(2027, 3, 19, 0, 0, tzinfo=UTC),  # already due: it stays
+        datetime(2027, 3, 19, 15, 30, tzinfo=UTC),  # 22:00 the evening before, Yangon
+    ]
+    assert "6:30 AM" in text_of(after[0])  # but reads in Yangon time
+    # At 21:40 in Yangon (22:10 in Bangkok) she moves back: in Bangkok 22:00 has passed and
+    # 07:00 is the start, so the hour-before reminder has no time left: it is withdrawn.
+    clock.moment = datetime(2027, 3, 19, 15, 10, tzinfo=UTC)
+    await change_country(bot, "ana", "TH")
+    assert [aware(r.due_at) for r in await rows(db, "reminder", outbox.PENDING)] == [
+        datetime(2027, 3, 19, 0, 0, tzinfo=UTC)
+    ]
+    withdrawn = await rows(db, "reminder", outbox.CANCELLED)
+    assert [(aware(r.due_at), r.error) for r in withdrawn] == [
+        (datetime(2027, 3, 19, 15, 30, tzinfo=UTC), "no time left in the new zone")
     ]
 
 

@@ -26,7 +26,6 @@ from bot.cli_surveys import write_csv
 from bot.core.i18n import Catalog
 from bot.core.messages import Incoming, Kind, Reply
 from bot.core.payloads import FlowResume, FlowStep, Topic, unpack
-from bot.core.ports import Recipient
 from bot.dispatcher import Dispatcher
 from bot.storage import outbox, repo
 from bot.storage.database import Database
@@ -34,6 +33,7 @@ from bot.storage.models import Delivery, SurveyAnswer, SurveyInvitation, SurveyR
 from nlu.client import NluClient
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
 from tests.clock import FakeClock
+from tests.deliveries import RecordingSender
 from tests.standins.rasa import RasaStandIn
 
 INTENTS = {
@@ -181,20 +181,6 @@ async def test_a_thai_participant_stops_asks_a_question_resumes_next_day_and_fin
         "useful": None,
         "improve": "อยากให้มีเอกสารภาษาไทยมากขึ้น",
     }
-
-
-class RecordingSender:
-    max_recipients = 1
-
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str]] = []
-
-    async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
-        self.sent.extend((to.chat_id, reply.text) for reply in replies)
-        return [str(len(self.sent))]
-
-    async def send_many(self, chat_ids: list[str], replies: list[Reply], *, retry_key: str) -> None:
-        raise AssertionError("not used")
 
 
 async def _until(condition: object, timeout: float = 10.0) -> None:

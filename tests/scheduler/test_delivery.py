@@ -184,3 +184,17 @@ async def test_a_reply_token_is_used_while_fresh(
     token = line_api.issue_reply_token(person)
     sent = await senders["line"].send(Recipient(person, token), [Reply("hi")], retry_key="r")
     assert sent == [] and [r["path"] for r in line_api.received] == ["/v2/bot/message/reply"]
+
+
+async def test_a_worker_stopped_while_its_lanes_claim_stops_at_once(
+    db: Database, senders: dict[str, TelegramSender | LineSender]
+) -> None:
+    """stop() wakes the bulk lanes: one that was claiming meanwhile does not wait for grace."""
+    loop = asyncio.get_running_loop()
+    for pause in (0.0, 0.001, 0.003, 0.01, 0.03):
+        worker = worker_for(db, senders)
+        await worker.start()
+        await asyncio.sleep(pause)  # the lanes are somewhere in their first claim
+        started = loop.time()
+        await worker.stop(grace=5.0)
+        assert loop.time() - started < 2.0, pause

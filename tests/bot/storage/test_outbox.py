@@ -132,3 +132,31 @@ async def test_two_workers_never_claim_the_same_row(database_url: str) -> None:
     finally:
         await first.dispose()
         await second.dispose()
+
+
+async def test_only_a_row_not_yet_claimed_is_revised_or_cancelled(db: Database) -> None:
+    later = utcnow() + timedelta(hours=1)
+    claimed = await queue(db, "1", "8:30 AM", kind="reminder", lane=outbox.BULK)
+    kept = await queue(db, "2", "8:30 AM", kind="reminder", lane=outbox.BULK)
+    async with db.session() as session:  # the first is being sent
+        rows = await outbox.claim_bulk(session, "telegram", utcnow(), LEASE, 1)
+        assert [row.id for row in rows] == [claimed]
+    async with db.session() as session:
+        revised = [
+            await outbox.revise(
+                session, row_id, due_at=later, replies=[Reply("8:00 AM")], group_key="g"
+            )
+            for row_id in (kept, claimed)
+        ]
+        assert revised == [True, False]
+        assert not await outbox.cancel(session, claimed, "too late")
+    async with db.session() as session:
+        rows = {row.id: row for row in await outbox.listing(session)}
+        assert Reply.from_json(rows[kept].content[0]).text == "8:00 AM"
+        assert rows[kept].group_key == "g" and rows[kept].status == outbox.PENDING
+        assert Reply.from_json(rows[claimed].content[0]).text == "8:30 AM"
+        assert rows[claimed].status == outbox.SENDING
+        assert await outbox.cancel(session, kept, "no time left")
+    async with db.session() as session:
+        rows = {row.id: row for row in await outbox.listing(session)}
+        assert (rows[kept].status, rows[kept].error) == (outbox.CANCELLED, "no time left")

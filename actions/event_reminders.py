@@ -114,6 +114,7 @@ async def schedule(
     added = 0
     for minutes, due in _planned(config, event, user, now).items():
         replies, group = _reminder(texts, config, event, user, minutes)
+        key = _reminder_key(event, minutes, user)
         row = await outbox.add(
             session,
             kind=REMINDER,
@@ -123,11 +124,14 @@ async def schedule(
             due_at=due,
             lane=outbox.BULK,
             user_id=user.id,
-            dedupe_key=_reminder_key(event, minutes, user),
+            dedupe_key=key,
             group_key=group,
             ref=event.id,
         )
-        added += row is not None
+        # Asked for again after stopping: the withdrawn reminder comes back (never a sent one).
+        added += row is not None or await outbox.revive(
+            session, key, due_at=due, replies=replies, group_key=group
+        )
     return added
 
 

@@ -355,6 +355,32 @@ async def revise(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def revive(
+    session: AsyncSession,
+    dedupe_key: str,
+    *,
+    due_at: datetime,
+    replies: Sequence[Reply],
+    group_key: str | None,
+) -> bool:
+    """The cancelled delivery of this dedupe key is pending again, with a new due time and
+    content (a reminder asked for again); False when there is none (one sent stays sent)."""
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.dedupe_key == dedupe_key, Delivery.status == CANCELLED)
+        .values(
+            status=PENDING,
+            due_at=due_at,
+            content=[reply.to_json() for reply in replies],
+            group_key=group_key,
+            attempts=0,
+            error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def cancel(session: AsyncSession, delivery_id: int, reason: str) -> bool:
     """A pending delivery is cancelled; False when it was claimed first."""
     result = await session.execute(

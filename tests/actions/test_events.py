@@ -579,6 +579,10 @@ async def test_stopping_a_subscription_withdraws_its_reminders(
     assert await rows(db, "reminder", outbox.PENDING) == []
     again = await bot.handle(press("ana", stop.data))
     assert "no longer following" in again.replies[0].text
+    # Changed her mind: the same two reminders are due again, once each.
+    await subscribe(bot, "ana", TREES, None)
+    pending = await rows(db, "reminder", outbox.PENDING)
+    assert len(pending) == 2 and len(await rows(db, "reminder")) == 2
 
 
 # --- calendar -----------------------------------------------------------------------------

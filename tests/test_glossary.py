@@ -4,8 +4,8 @@
 names a term (the term's `en` pattern), the same answer in each language contains the term's
 rendering (or one of its listed short forms); and no text of a language contains one of the
 term's listed wrong variants. The texts: the answers (data/knowledge), the core texts
-(bot/core/locales/<lang>.yml), every feature's texts (bot/core/locales/<feature>/<lang>.yml)
-and the survey definitions (data/surveys).
+(bot/core/locales/<lang>.yml), every feature's texts (bot/core/locales/<feature>/<lang>.yml),
+the survey definitions (data/surveys) and the example events (data/events.yml).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from pathlib import Path
 import pytest
 import yaml
 
+from actions.event_file import load as load_events
 from actions.glossary import HAN, Glossary
 from actions.knowledge import Answer, Knowledge
 from actions.survey_defs import SURVEYS_DIR
 from actions.survey_defs import load as load_surveys
 from bot.core.i18n import LANGUAGES, LOCALES_DIR, NATIVE_NAMES
+from bot.core.settings import ROOT
 
 OTHERS = [lang for lang in LANGUAGES if lang != "en"]
 
@@ -75,6 +77,17 @@ def _survey_texts() -> list[tuple[str, dict[str, str]]]:
     return found
 
 
+def _event_texts() -> list[tuple[str, dict[str, str]]]:
+    """(where, texts by language) of every text of every example event (data/events.yml)."""
+    found: list[tuple[str, dict[str, str]]] = []
+    for event in load_events(ROOT / "data" / "events.yml"):
+        where = f"event:{event.id}"
+        found += [(f"{where}.title", event.title), (f"{where}.summary", event.summary)]
+        if event.place:
+            found.append((f"{where}.place", event.place))
+    return found
+
+
 def _pairs() -> list[tuple[str, str, str, str]]:
     """(where, lang, text, English text) for every answer and every UI text."""
     pairs = [
@@ -93,7 +106,7 @@ def _pairs() -> list[tuple[str, str, str, str]]:
     ]
     pairs += [
         (where, lang, texts[lang], texts["en"])
-        for where, texts in _survey_texts()
+        for where, texts in _survey_texts() + _event_texts()
         for lang in LANGUAGES
     ]
     return pairs
@@ -145,6 +158,8 @@ def test_the_check_catches_another_name(glossary: Glossary) -> None:
     burmese = glossary.register_wrong["my"]
     assert any(pattern.search("မစမီ သတိပေးပါမည်") for pattern in burmese)
     assert not any(pattern.search("မစခင် သတိပေးပါမယ်") for pattern in burmese)
+    assert any(pattern.search("(နေရာကို နောက်မှ ကြေညာမည်)") for pattern in burmese)
+    assert not any(pattern.search("နာမည် ဒါမှမဟုတ် အမည်") for pattern in burmese)
 
 
 def test_no_han_characters_outside_chinese(glossary: Glossary) -> None:

@@ -237,14 +237,18 @@ async def notify_change(
     told = 0
     for user in await events.audience(session, event):
         lang, tz = person_language(user, config.default_language), person_zone(user)
+        # The place as this person reads it: a change in another language's text is none.
+        old = in_language(before.get("place") or {}, lang) or before.get("online_url") or "—"
+        new = place_of(event, lang) or "—"
+        if not time_changed and old == new:
+            continue
         lines = [texts.get(lang, "events.changed", title=in_language(event.title, lang))]
         if time_changed:
             lines.append(
                 f"🕘 {time_change(before['starts_at'], before['ends_at'], event, tz, lang)}"
             )
-        if place_changed:
-            old = in_language(before.get("place") or {}, lang) or before.get("online_url") or "—"
-            lines.append(f"📍 {old} → {place_of(event, lang)}")
+        if old != new:
+            lines.append(f"📍 {old} → {new}")
         told += await _notice(
             session,
             user,

@@ -304,6 +304,30 @@ async def test_a_change_of_start_time_moves_every_reminder_and_notifies_once(
     assert "8:00 AM → 9:00 AM" in by_chat["ben"]  # Yangon
 
 
+async def test_a_place_change_is_told_to_those_who_read_it_changed(
+    bot: Dispatcher,
+    db: Database,
+    clock: FakeClock,
+    texts: Catalog,
+    config: EventsConfig,
+    specs: list[EventSpec],
+) -> None:
+    for user in ("ana", "ben"):  # both read English
+        await bot.handle(say(user, "what's coming up"))
+        await subscribe(bot, user, TREES, "TH")
+    trees = next(s for s in specs if s.id == TREES)
+    burmese_only = dataclasses.replace(trees, place={**trees.place, "my": "ရန်ကုန် ပန်းခြံ"})
+    async with db.session() as session:
+        await import_events(session, texts, config, [burmese_only], clock.now())
+    assert await rows(db, "notice") == []  # their English place did not change
+    moved = dataclasses.replace(burmese_only, place={**burmese_only.place, "en": "Hlawga Park"})
+    async with db.session() as session:
+        await import_events(session, texts, config, [moved], clock.now())
+    notices = await rows(db, "notice")
+    assert len(notices) == 2
+    assert all(f"📍 {trees.place['en']} → Hlawga Park" in text_of(r) for r in notices)
+
+
 async def test_a_cancellation_withdraws_the_reminders_and_tells_the_subscribers(
     bot: Dispatcher, db: Database, clock: FakeClock, texts: Catalog, config: EventsConfig
 ) -> None:

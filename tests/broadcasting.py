@@ -18,6 +18,7 @@ from bot.storage.database import Database
 from bot.storage.models import Broadcast, utcnow
 from scheduler.broadcast_progress import BroadcastProgress
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
+from tests.standins.telegram import TelegramStandIn
 
 NEWS = {"th": "ฟอรั่มเยาวชนเปิดรับสมัครแล้ว", "en": "The youth forum is open for registration"}
 
@@ -68,6 +69,21 @@ async def until(db: Database, broadcast_id: int, timeout: float = 20, **expected
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"broadcast {figures}, expected {expected}")
+
+
+async def under_way(
+    db: Database, broadcast_id: int, telegram_api: TelegramStandIn, sent: int, timeout: float = 15
+) -> None:
+    """Wait until the broadcast's progress message is recorded and more than `sent` messages
+    went out: the moment to kill the bot in the middle of it."""
+    for _ in range(int(timeout / 0.05)):
+        async with db.session() as session:
+            row = await session.get(Broadcast, broadcast_id)
+            known = row is not None and row.progress_message is not None
+        if known and len(telegram_api.sent) > sent:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the broadcast never got under way")
 
 
 @dataclass

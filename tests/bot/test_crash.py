@@ -17,9 +17,8 @@ import pytest
 
 from actions.knowledge import Knowledge
 from bot.storage.database import Database
-from bot.storage.models import Broadcast
 from tests.botprocess import BotProcess
-from tests.broadcasting import person, queue_broadcast
+from tests.broadcasting import person, queue_broadcast, under_way
 from tests.standins.rasa import RasaStandIn
 from tests.standins.telegram import TelegramStandIn
 
@@ -99,13 +98,7 @@ async def test_sigkill_in_the_middle_of_a_broadcast_keeps_one_progress_message_a
     )
     await bot.start()
     try:
-        for _ in range(300):  # the progress message is known, a quarter of the rest is out
-            async with db.session() as session:
-                row = await session.get(Broadcast, broadcast_id)
-                known = row is not None and row.progress_message is not None
-            if known and len(telegram.sent) > 20:
-                break
-            await asyncio.sleep(0.05)
+        await under_way(db, broadcast_id, telegram, sent=20)
         bot.kill()
         before = len([s for s in telegram.sent if s["chat_id"] != STAFF])
         assert before < 80, "the kill came too late to test anything"

@@ -14,7 +14,7 @@ import pytest
 from bot.storage import broadcasts
 from bot.storage.database import Database
 from bot.storage.models import Broadcast, utcnow
-from tests.broadcasting import person, queue_broadcast, sending, until
+from tests.broadcasting import person, queue_broadcast, sending, under_way, until
 from tests.scheduler.conftest import Senders
 from tests.standins.line import LineStandIn, user_id_for
 from tests.standins.telegram import Json, TelegramStandIn
@@ -139,13 +139,7 @@ async def test_a_restart_in_the_middle_keeps_one_progress_message_and_one_report
     stopped = False
     try:
         async with sending(first, senders, telegram_rate=20.0, lease_seconds=1.0) as bot:
-            for _ in range(100):  # the progress message is out, a third of the rest too
-                async with first.session() as session:
-                    row = await session.get(Broadcast, broadcast_id)
-                    known = row is not None and row.progress_message is not None
-                if known and len(telegram_api.sent) > 20:
-                    break
-                await asyncio.sleep(0.1)
+            await under_way(first, broadcast_id, telegram_api, sent=20)
             await bot.stop(grace=0)  # the bot dies: sends under way are cut off
             stopped = True
     finally:

@@ -8,6 +8,8 @@
 Every row is committed `sending` before its request and `sent` after it. A row whose worker died
 mid-send is found by its expired lease (storage/outbox.recover): sent again when that is
 harmless, `unknown` otherwise. APScheduler only ticks; the database is the source of truth.
+A reply naming a stored image (a survey chart) gets its bytes from the database just before
+the send, so whichever worker claims it can send it.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import io
 import textwrap
+import unicodedata
 from typing import TYPE_CHECKING, Any
 
 from actions.survey_defs import SCALES, Question, Survey, describe
@@ -32,7 +33,28 @@ FONTS = [
     "DejaVu Sans",
 ]
 COLOUR = "#2a7f62"
+TITLE_WIDTH = 70
+# A line never ends after these: Burmese virama and Khmer coeng (they stack the next letter),
+# Thai and Lao vowels written before their consonant.
+_HOLD_NEXT = frozenset("\u1039\u17d2เแโใไເແໂໃໄ")
 WIDTH, HEIGHT_PER_QUESTION, DPI = 9.0, 3.2, 110
+
+
+def wrap(text: str, width: int = TITLE_WIDTH) -> str:
+    """Lines of at most width characters, broken at spaces where the script has them and
+    elsewhere (Thai, Khmer, Burmese, Chinese) between letters, never inside one with its marks."""
+    lines = []
+    for line in textwrap.wrap(text, width, break_long_words=False):
+        while len(line) > width:
+            cut = width
+            while cut > 1 and (
+                unicodedata.category(line[cut]).startswith("M") or line[cut - 1] in _HOLD_NEXT
+            ):
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return "\n".join(lines)
 
 
 @functools.cache
@@ -90,7 +112,7 @@ def _draw(axis: Axes, question: Question, figures: dict[str, Any], lang: str) ->
         if figures.get("nps_warning"):
             note += " (n < 30)"
     title = question.text.get(lang) or question.text["en"]
-    axis.set_title("\n".join(textwrap.wrap(title, 70)) + f"\n{note}", fontsize=10)
+    axis.set_title(f"{wrap(title)}\n{note}", fontsize=10)
 
 
 def survey_png(survey: Survey, results: dict[str, Any], lang: str = "en") -> bytes:

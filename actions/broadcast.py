@@ -29,6 +29,7 @@ from bot.core.messages import Button, Reply
 from bot.core.payloads import FlowStep
 from bot.storage import broadcasts, outbox
 from bot.storage.broadcasts import Person
+from bot.storage.events import aware
 from bot.storage.models import Broadcast, ConversationState, Delivery
 
 logger = logging.getLogger(__name__)
@@ -171,32 +172,129 @@ def _catalog() -> Catalog:
     return Catalog.load()
 
 
-async def report_when_done(session: AsyncSession, delivery: Delivery, _ids: list[str]) -> None:
-    """After a broadcast's send: when nothing is left to send, mark it done and tell staff."""
-    if delivery.ref is None or not delivery.ref.isdigit():
-        return
-    # Locked (PostgreSQL): of two batches finishing together, the second sees the first sent.
-    broadcast = await broadcasts.get(session, int(delivery.ref), lock=True)
-    if broadcast is None or broadcast.status == broadcasts.CANCELLED:
-        return
-    if await broadcasts.unfinished(session, broadcast.id):
-        return
-    # Whoever saw it finish first (this hook, `broadcast status`), the report goes once.
-    figures = await broadcasts.report(session, broadcast, datetime.now(UTC))
-    if figures["status"] != broadcasts.DONE or not broadcast.report_to:
-        return
-    channel, chat_id, lang = broadcast.report_to.split(":")
-    text = _catalog().get(lang, "broadcast.report", **figures)
-    await outbox.add(
-        session,
-        kind="notice",
-        lane=outbox.REPLY,
-        channel=channel,
-        chat_id=chat_id,
-        replies=[Reply(text)],
-        due_at=datetime.now(UTC),
-        dedupe_key=f"broadcast-report:{broadcast.id}",
-    )
+# --- progress and the final report, for the staff who sent it from a chat ------------------
+
+# Channels that edit a message in place: staff there see one progress message. Elsewhere
+# (LINE) progress would be a new message every few seconds, so only the report goes.
+PROGRESS_CHANNELS = frozenset({"telegram"})
+BAR_WIDTH = 12
+Chat = tuple[str, str]
+
+
+def _clock(seconds: float) -> str:
+    """A duration as H:MM:SS (the same in every language)."""
+    whole = max(0, round(seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+def progress_text(
+    texts: Catalog, lang: str, broadcast: Broadcast, figures: dict[str, object], now: datetime
+) -> str:
+    """A bar, sent of total, the rate a second and the time left (or taken, once finished)."""
+    total = int(str(figures["recipients"]))
+    pending = int(str(figures["pending"]))
+    sent = int(str(figures["sent"]))
+    handled = total - pending
+    if broadcast.status == broadcasts.CANCELLED:  # what was stopped was not handled
+        handled = sent + sum(int(str(figures[k])) for k in ("blocked", "failed", "unknown"))
+    share = handled / total if total else 1.0
+    filled = round(share * BAR_WIDTH)
+    started = broadcast.started_at or broadcast.created_at
+    elapsed = max((now - aware(started)).total_seconds(), 1.0)
+    rate = handled / elapsed
+    values = {
+        "id": broadcast.id,
+        "bar": "█" * filled + "░" * (BAR_WIDTH - filled),
+        "percent": f"{100 * share:.0f}",
+        "sent": f"{sent:,}",
+        "total": f"{total:,}",
+        "rate": f"{rate:.1f}",
+    }
+    if pending == 0:
+        return texts.get(lang, "broadcast.progress_end", **values, elapsed=_clock(elapsed))
+    left = _clock(pending / rate) if rate > 0 else "?"
+    return texts.get(lang, "broadcast.progress", **values, left=left)
+
+
+async def follow(
+    session: AsyncSession, now: datetime, every: timedelta, texts: Catalog | None = None
+) -> set[Chat]:
+    """Progress and final reports of the broadcasts under way, queued in the outbox; the chats
+    written to (to kick the reply lane). Run on a tick by scheduler/broadcast_progress.py.
+
+    A broadcast composed in a chat gets there, while it sends, one progress message edited at
+    most every `every`, and once nothing is left to send (whatever became of the last
+    deliveries; also when cancelled, also after a restart) one final report. One without such
+    a chat (the command line) is only marked done.
+    """
+    touched: set[Chat] = set()
+    for broadcast in await broadcasts.to_follow(session, now):
+        chat = await _follow_one(session, broadcast, now, every, texts or _catalog())
+        if chat is not None:
+            touched.add(chat)
+    return touched
+
+
+async def _follow_one(
+    session: AsyncSession, broadcast: Broadcast, now: datetime, every: timedelta, texts: Catalog
+) -> Chat | None:
+    finished = not await broadcasts.unfinished(session, broadcast.id)
+    target = (broadcast.report_to or "").split(":")
+    if len(target) != 3:  # composed on the command line: nobody to tell
+        if finished:
+            await broadcasts.report(session, broadcast, now)  # brings the status up to date
+            broadcast.reported_at = now
+        return None
+    channel, chat_id, lang = target
+    editable = channel in PROGRESS_CHANNELS
+    # Until the last progress message is sent its id is unknown (and the report would queue
+    # behind it in the chat anyway): wait for it, so that there is only ever one.
+    if editable and await broadcasts.progress_in_flight(session, broadcast.id):
+        return None
+    if not finished:
+        last = broadcast.progress_at
+        due = last is None or now - aware(last) >= every
+        if not editable or not due or broadcast.status == broadcasts.CANCELLED:
+            return None
+    figures = await broadcasts.report(session, broadcast, now)
+    replies: list[tuple[str, Reply]] = []
+    if editable and (not finished or broadcast.progress_message):
+        text = progress_text(texts, lang, broadcast, figures, now)
+        replies.append((broadcasts.PROGRESS, Reply(text, edit=broadcast.progress_message)))
+        broadcast.progress_at = now
+    if finished:
+        key = "broadcast.report"
+        if broadcast.status == broadcasts.CANCELLED:
+            key = "broadcast.report_cancelled"
+        counted = ("sent", "blocked", "failed", "unknown", "pending")
+        not_sent = int(str(figures["recipients"])) - sum(int(str(figures[k])) for k in counted)
+        replies.append(("notice", Reply(texts.get(lang, key, **figures, not_sent=not_sent))))
+        broadcast.reported_at = now
+    for kind, reply in replies:
+        await outbox.add(
+            session,
+            kind=kind,
+            lane=outbox.REPLY,
+            channel=channel,
+            chat_id=chat_id,
+            replies=[reply],
+            due_at=now,
+            ref=str(broadcast.id),
+            dedupe_key=f"broadcast-report:{broadcast.id}" if kind == "notice" else None,
+        )
+    return channel, chat_id
+
+
+async def record_progress_message(
+    session: AsyncSession, delivery: Delivery, message_ids: list[str]
+) -> None:
+    """A progress message was sent or edited: its id (new when it could not be edited) is the
+    one the next progress edits, also after a restart; the next edit is due `every` after
+    this one reached the chat (not after it was queued: staff see edits that far apart)."""
+    if delivery.ref is not None and delivery.ref.isdigit() and message_ids:
+        await broadcasts.set_progress_message(
+            session, int(delivery.ref), message_ids[-1], delivery.sent_at or datetime.now(UTC)
+        )
 
 
 # --- the staff's flow in Telegram ---------------------------------------------------------
@@ -398,4 +496,4 @@ async def start_broadcast(ctx: Context) -> list[Reply]:
 
 COMMANDS: dict[str, Action] = {"broadcast": start_broadcast}
 FLOWS: tuple[flows.Flow, ...] = (COMPOSE,)
-ON_SENT = {broadcasts.KIND: report_when_done}
+ON_SENT = {broadcasts.PROGRESS: record_progress_message}

@@ -65,6 +65,19 @@ class Survey:
         return next((q for q in self.questions if q.id == question_id), None)
 
 
+def describe(question: Question, value: object, lang: str) -> str:
+    """An answer as a person reads it: a number, the option labels in lang, the text, or —."""
+    if value is None:
+        return "—"
+    if question.type in ("choice", "choices"):
+        chosen = value if isinstance(value, list) else [value]
+        labels = [
+            o.text.get(lang) or o.text["en"] for c in chosen if (o := question.option(str(c)))
+        ]
+        return ", ".join(labels) or "—"
+    return str(value)
+
+
 class _Reader:
     """Reads one file's YAML nodes, collecting problems with their line numbers."""
 

@@ -13,27 +13,29 @@ never be reminded (its reminder row is cancelled before it is due).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import hashlib
 import hmac
 import logging
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import flows, survey_results
+from actions import flows, survey_charts, survey_results
 from actions.base import Action, Context
 from actions.menu import menu_buttons
-from actions.survey_defs import SCALES, Question, Survey, catalogue
+from actions.survey_defs import SCALES, Question, Survey, catalogue, describe
 from bot.core.i18n import LANGUAGES, Catalog
 from bot.core.messages import Button, Reply
 from bot.core.payloads import Cancel, FlowStep, Topic
 from bot.core.settings import load_settings
-from bot.storage import events, outbox
+from bot.storage import events, images, outbox
 from bot.storage import surveys as store
 from bot.storage.models import ConversationState, Delivery, SurveyResponse, User
 
@@ -128,17 +130,6 @@ def _text(texts: dict[str, str], lang: str) -> str:
     return texts.get(lang) or texts["en"]
 
 
-def describe(question: Question, value: object, lang: str) -> str:
-    """An answer as the person reads it."""
-    if value is None:
-        return "—"
-    if question.type in ("choice", "choices"):
-        chosen = value if isinstance(value, list) else [value]
-        labels = [_text(o.text, lang) for c in chosen if (o := question.option(str(c)))]
-        return ", ".join(labels) or "—"
-    return str(value)
-
-
 class TakeSurvey(flows.Flow):
     """Ask a survey's questions one at a time; store each answer as it comes."""
 
@@ -202,10 +193,33 @@ class TakeSurvey(flows.Flow):
             ),
         )
 
+    @staticmethod
+    def _heading(ctx: Context, survey: Survey, index: int) -> str:
+        question = survey.questions[index]
+        return f"({index + 1}/{len(survey.questions)}) {_text(question.text, ctx.lang)}"
+
+    def _answered(self, ctx: Context, survey: Survey, index: int, value: object) -> list[Reply]:
+        """The question's message edited to show the answer given, without its buttons, when
+        the channel said which message the pressed button was on (Telegram); else nothing.
+
+        Like a chat transcript: the question stays with its answer and the next question comes
+        below as a new message (seen and notified even when the question had scrolled away).
+        """
+        message = ctx.incoming.button_message
+        if message is None:
+            return []
+        question = survey.questions[index]
+        shown = (
+            ctx.t("btn.survey_skip")
+            if value is None
+            else f"✓ {describe(question, value, ctx.lang)}"
+        )
+        return [Reply(f"{self._heading(ctx, survey, index)}\n\n{shown}", edit=message)]
+
     async def _question_reply(self, ctx: Context, flow: ConversationState, survey: Survey) -> Reply:
         index = self._index(flow)
         question = survey.questions[index]
-        lines = [f"({index + 1}/{len(survey.questions)}) {_text(question.text, ctx.lang)}"]
+        lines = [self._heading(ctx, survey, index)]
         earlier: dict[str, object] = {}
         if flow.data.get("changing"):  # going through a finished survey again
             response = await self._response(ctx, flow)
@@ -257,30 +271,43 @@ class TakeSurvey(flows.Flow):
         if index_text != str(index) or not answer:
             return [Reply(ctx.t("survey.stale")), *await self.prompt(ctx, flow)]
         question = survey.questions[index]
-        if answer == "skip" and not question.required:
-            return await self._store(ctx, flow, survey, question, None)
         if answer == "keep":
-            return await self._next(ctx, flow, survey)
-        if question.type in SCALES:
+            response = await self._response(ctx, flow)
+            earlier = (await store.answers(ctx.session, response.id)) if response else {}
+            shown = self._answered(ctx, survey, index, earlier.get(question.id))
+            return shown + await self._next(ctx, flow, survey)
+        given: object = None
+        if answer == "skip" and not question.required:
+            given = None
+        elif question.type in SCALES:
             number = parse_number(answer)
             if number is None or number not in SCALES[question.type]:
                 return [Reply(ctx.t("survey.stale")), *await self.prompt(ctx, flow)]
-            return await self._store(ctx, flow, survey, question, number)
-        if question.type == "choice" and question.option(answer):
-            return await self._store(ctx, flow, survey, question, answer)
-        if question.type == "choices":
+            given = number
+        elif question.type == "choice" and question.option(answer):
+            given = answer
+        elif question.type == "choices" and answer == "done":
             picked = [str(p) for p in flow.data.get("picked", [])]  # type: ignore[attr-defined]
-            if answer == "done":
-                if not picked and question.required:
-                    return [Reply(ctx.t("survey.pick_one")), *await self.prompt(ctx, flow)]
-                return await self._store(ctx, flow, survey, question, picked or None)
-            if question.option(answer):
-                picked = (
-                    [p for p in picked if p != answer] if answer in picked else [*picked, answer]
-                )
-                await flows.advance(ctx, self, "ask", {**flow.data, "picked": picked})
-                return [await self._question_reply(ctx, flow, survey)]
-        return [Reply(ctx.t("survey.stale")), *await self.prompt(ctx, flow)]
+            if not picked and question.required:
+                return [Reply(ctx.t("survey.pick_one")), *await self.prompt(ctx, flow)]
+            given = picked or None
+        elif question.type == "choices" and question.option(answer):
+            return [await self._toggle(ctx, flow, survey, answer)]
+        else:
+            return [Reply(ctx.t("survey.stale")), *await self.prompt(ctx, flow)]
+        shown = self._answered(ctx, survey, index, given)
+        return shown + await self._store(ctx, flow, survey, question, given)
+
+    async def _toggle(
+        self, ctx: Context, flow: ConversationState, survey: Survey, option: str
+    ) -> Reply:
+        """Pick or unpick an option of a several-of question: the question again, its ticks
+        updated, in place of the one pressed where the channel can edit it."""
+        picked = [str(p) for p in flow.data.get("picked", [])]  # type: ignore[attr-defined]
+        picked = [p for p in picked if p != option] if option in picked else [*picked, option]
+        await flows.advance(ctx, self, "ask", {**flow.data, "picked": picked})
+        reply = await self._question_reply(ctx, flow, survey)
+        return replace(reply, edit=ctx.incoming.button_message)
 
     async def on_text(self, ctx: Context, flow: ConversationState) -> list[Reply] | None:
         survey = self.survey_of(flow)
@@ -572,7 +599,11 @@ ON_SENT = {"survey_reminder": record_reminder}
 
 
 async def results_command(ctx: Context) -> list[Reply]:
-    """/results [ID]: a survey's results as text (default: the event survey, else general)."""
+    """/results [ID [EVENT]]: a survey's results as text, then one chart per question.
+
+    The charts are stored in the database with the replies that name them (any worker sends
+    them, also after a restart); a channel that cannot upload images sends the text alone.
+    """
     surveys = catalogue()
     words = ctx.incoming.text.split()[1:]
     survey_id = (
@@ -583,7 +614,12 @@ async def results_command(ctx: Context) -> list[Reply]:
     if survey is None:
         return [Reply(ctx.t("staff.results.usage", ids=", ".join(sorted(surveys))))]
     results, _ = await survey_results.compute(ctx.session, survey, event_id)
-    return [Reply(survey_results.summary(results, survey, ctx.lang, ctx.texts)[:4000])]
+    replies = [Reply(survey_results.summary(results, survey, ctx.lang, ctx.texts)[:4000])]
+    # Drawn in a thread: the bot goes on serving others meanwhile.
+    charts = await asyncio.to_thread(survey_charts.question_pngs, survey, results, ctx.lang)
+    for chart in charts:
+        replies.append(Reply("", image_file=await images.add(ctx.session, chart, ctx.now())))
+    return replies
 
 
 COMMANDS: dict[str, Action] = {"results": results_command}

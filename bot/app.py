@@ -1,7 +1,8 @@
 """The composition root: every part of the bot, built bottom-up from settings, started and
 stopped together. Nothing is attached to a part after it is built.
 
-    storage → NLU → senders (Telegram, LINE, console) → outbox worker → dispatcher → receivers
+    storage → NLU → senders (Telegram, LINE, console) → outbox worker (and the ticks that feed
+    it: events, broadcast progress) → dispatcher → receivers
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.storage import events
 from bot.storage.database import Database
 from nlu.client import NluClient
 from nlu.server import LocalRasaServer
+from scheduler.broadcast_progress import BroadcastProgress
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
 from scheduler.event_sweeper import EventSweeper
 
@@ -224,6 +226,15 @@ async def running_app(
         stack.push_async_callback(sweeper.stop)
         await worker.start()
         stack.push_async_callback(worker.stop, settings.shutdown_grace_seconds)
+        progress = BroadcastProgress(
+            db,
+            clock,
+            worker.kick,
+            progress_seconds=settings.broadcast_progress_seconds,
+            tick_seconds=settings.delivery_tick_seconds,
+        )
+        await progress.start()
+        stack.push_async_callback(progress.stop)
         if application is not None:
             await _start_telegram(application, settings, texts)
             stack.push_async_callback(_stop_telegram, application)

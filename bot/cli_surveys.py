@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 
-from actions import survey_results
-from actions.survey_defs import SCALES, Survey, catalogue
-from actions.surveys import describe
+from actions import survey_charts, survey_results
+from actions.survey_defs import Survey, catalogue
 from bot.core.i18n import Catalog
 from bot.core.settings import Settings
 from bot.storage.database import Database
-
-# Tried in order for every glyph (matplotlib ≥ 3.6 falls back per glyph): Latin and
-# Vietnamese, Chinese, Thai, Khmer, Lao, Burmese. Installed by scripts/setup.sh
-# (Debian fonts-noto-core and fonts-noto-cjk).
-FONTS = [
-    "Noto Sans",
-    "Noto Sans CJK SC",
-    "Noto Sans Thai",
-    "Noto Sans Khmer",
-    "Noto Sans Lao",
-    "Noto Sans Myanmar",
-    "DejaVu Sans",
-]
 
 
 def write_csv(path: Path, survey: Survey, rows: list[survey_results.Row]) -> None:
@@ -63,51 +48,8 @@ def write_csv(path: Path, survey: Survey, rows: list[survey_results.Row]) -> Non
 
 
 def write_png(path: Path, survey: Survey, results: dict[str, Any], lang: str = "en") -> None:
-    """One bar chart per question, titled in `lang`, in a font covering the seven scripts."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    plt.rcParams["font.family"] = FONTS
-    questions = survey.questions
-    figure, axes = plt.subplots(len(questions), 1, figsize=(9, 3.2 * len(questions)), squeeze=False)
-    for axis, question in zip(axes[:, 0], questions, strict=True):
-        figures = results["questions"][question.id]
-        if question.type in SCALES or question.type in ("choice", "choices"):
-            labels = list(figures["distribution"])
-            if question.type in ("choice", "choices"):
-                labels = [describe(question, key, lang) for key in labels]
-            counts = list(figures["distribution"].values())
-        else:  # free text: how many answered, by language
-            by_language: dict[str, int] = {}
-            for answer in figures.get("answers", []):
-                key = answer["language"] or "?"
-                by_language[key] = by_language.get(key, 0) + 1
-            labels, counts = list(by_language), list(by_language.values())
-        if question.type in ("choice", "choices"):
-            axis.barh(labels, counts, color="#2a7f62")
-            axis.invert_yaxis()
-            axis.set_xlabel("responses")
-            axis.xaxis.set_major_locator(MaxNLocator(integer=True))
-        else:
-            axis.bar(labels, counts, color="#2a7f62")
-            axis.set_ylabel("responses" if question.type != "text" else "answers by language")
-            axis.yaxis.set_major_locator(MaxNLocator(integer=True))
-        note = f"n={figures['n']}"
-        if figures.get("mean") is not None:
-            note += f" · mean {figures['mean']}"
-        if figures.get("nps") is not None:
-            note += f" · NPS {figures['nps']:+.0f}"
-            if figures.get("nps_warning"):
-                note += " (n < 30)"
-        title = question.text.get(lang) or question.text["en"]
-        axis.set_title("\n".join(textwrap.wrap(title, 70)) + f"\n{note}", fontsize=10)
-    figure.suptitle(survey.title.get(lang) or survey.title["en"], fontsize=13)
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
+    """One bar chart per question in one image, titled in `lang`."""
+    path.write_bytes(survey_charts.survey_png(survey, results, lang))
 
 
 async def results_cli(

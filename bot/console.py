@@ -20,7 +20,10 @@ def render(replies: list[Reply]) -> tuple[str, list[Button]]:
     lines: list[str] = []
     buttons: list[Button] = []
     for reply in replies:
-        lines.append(reply.text)
+        if reply.image_file is not None:
+            lines.append("🖼")
+        if reply.text or reply.image_file is None:
+            lines.append(reply.text)
         if reply.document_url:
             lines.append(f"📎 {reply.document_url}")
         for button in reply.buttons:

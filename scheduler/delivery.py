@@ -8,6 +8,8 @@
 Every row is committed `sending` before its request and `sent` after it. A row whose worker died
 mid-send is found by its expired lease (storage/outbox.recover): sent again when that is
 harmless, `unknown` otherwise. APScheduler only ticks; the database is the source of truth.
+A reply naming a stored image (a survey chart) gets its bytes from the database just before
+the send, so whichever worker claims it can send it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,10 +25,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Reply
 from bot.core.ports import Clock, RateLimited, Recipient, RecipientBlocked, Sender, SendFailed
-from bot.storage import outbox
+from bot.storage import images, outbox
 from bot.storage.database import Database
 from bot.storage.models import Delivery
 from scheduler.rate import RateBudget
+from scheduler.ticks import every
 
 logger = logging.getLogger(__name__)
 
@@ -90,17 +93,7 @@ class DeliveryWorker:
         for channel in self.senders:
             for _ in range(self.config.bulk_concurrency):
                 self._workers.append(asyncio.create_task(self._bulk_worker(channel)))
-        self._scheduler = AsyncIOScheduler()
-        self._scheduler.add_job(
-            self.tick,
-            "interval",
-            seconds=self.config.tick_seconds,
-            id="outbox-tick",
-            misfire_grace_time=None,
-            max_instances=1,
-            coalesce=True,
-        )
-        self._scheduler.start()
+        self._scheduler = every(self.config.tick_seconds, self.tick, "outbox-tick")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Finish the sends under way (within grace seconds), then stop."""
@@ -223,6 +216,8 @@ class DeliveryWorker:
         replies = [Reply.from_json(item) for item in first.content]
         now = self.clock.now()
         try:
+            if any(reply.image_file is not None for reply in replies):
+                replies = await self._with_images(replies)
             if len(rows) > 1:
                 assert first.batch_key is not None
                 await sender.send_many(
@@ -277,9 +272,24 @@ class DeliveryWorker:
         async def sent(session: AsyncSession) -> None:
             await outbox.mark(session, ids, outbox.SENT, sent_at)
             if hook is not None:
+                first.sent_at = sent_at  # the hook sees the row as marked (it is detached)
                 await hook(session, first, message_ids)
 
         return sent
+
+    async def _with_images(self, replies: list[Reply]) -> list[Reply]:
+        """The replies with the bytes of the stored images they name (a missing one: none)."""
+        async with self.db.session() as session:
+            found = await images.contents(
+                session, [r.image_file for r in replies if r.image_file is not None]
+            )
+        result = []
+        for reply in replies:
+            if reply.image_file is not None and reply.image_file not in found:
+                logger.warning("image %d is gone: its text is sent alone", reply.image_file)
+            data = found.get(reply.image_file) if reply.image_file is not None else None
+            result.append(replace(reply, image_data=data))
+        return result
 
 
 def _aware(moment: datetime) -> datetime:

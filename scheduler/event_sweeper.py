@@ -27,6 +27,7 @@ from bot.core.i18n import Catalog
 from bot.core.ports import Clock
 from bot.storage import events
 from bot.storage.database import Database
+from scheduler.ticks import every
 
 logger = logging.getLogger(__name__)
 
@@ -77,17 +78,7 @@ class EventSweeper:
 
     async def start(self) -> None:
         await self.sweep()
-        self._scheduler = AsyncIOScheduler()
-        self._scheduler.add_job(
-            self.sweep,
-            "interval",
-            seconds=self.seconds,
-            id="events-sweep",
-            misfire_grace_time=None,
-            max_instances=1,
-            coalesce=True,
-        )
-        self._scheduler.start()
+        self._scheduler = every(self.seconds, self.sweep, "events-sweep")
 
     async def stop(self) -> None:
         if self._scheduler is not None:

@@ -3,6 +3,7 @@
 `LineReceiver` turns webhook events into `Incoming` (with the reply token) for the dispatcher;
 `LineSender` sends deliveries: by reply token while it is fresh, by push otherwise, and identical
 content to many people by multicast, always with the delivery's retry key (409 = sent before).
+LINE cannot edit a message: a reply meant to replace one is sent as a new message.
 """
 
 from __future__ import annotations
@@ -86,6 +87,8 @@ def _to_line(reply: Reply) -> list[Message]:
     text = reply.text
     if reply.document_url:  # LINE bots cannot send files: the link instead
         text = f"{text}\n📎 {reply.document_url}".strip()
+    if reply.image_file is not None and not text.strip():
+        return messages  # an upload (LINE takes images by HTTPS URL only): its text alone, if any
     pieces = split_text(text, MAX_TEXT) or [""]
     quick_reply = None
     if reply.buttons:
@@ -217,6 +220,8 @@ class LineSender:
 
     async def send(self, to: Recipient, replies: list[Reply], *, retry_key: str) -> list[str]:
         messages = line_messages(replies)
+        if not messages:
+            return []
         if to.reply_token and len(messages) <= MAX_MESSAGES:
             try:
                 await self.api.reply_message(

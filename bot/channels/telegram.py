@@ -4,7 +4,9 @@
 document in the staff chat is downloaded into its `Attachment`, nobody else's);
 `TelegramSender` sends deliveries for the outbox worker. Replies go through the application's bot (its AIORateLimiter
 keeps within Telegram's limits); the bulk lane gets a bot of its own without it, paced by the
-worker, so a 429 on a broadcast never halts the replies.
+worker, so a 429 on a broadcast never halts the replies. A reply that names a message to edit
+replaces it (editMessageText, with its new keyboard; "not modified" is success); one that can
+no longer be edited (deleted, too old) is sent as a new message. Stored images are uploaded.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from telegram import (
     ChatMemberUpdated,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
     User,
@@ -189,9 +192,17 @@ class TelegramReceiver:
                 await query.answer()
             except TelegramError as error:
                 logger.info("answerCallbackQuery failed: %s", error)
-        chat = query.message.chat.id if query.message else query.from_user.id
+        message = query.message  # the bot's message the button was on (None: inline mode)
+        chat = message.chat.id if message else query.from_user.id
         await self.dispatcher.handle(
-            _incoming(update, query.from_user, chat, Kind.BUTTON, data=query.data or "")
+            _incoming(
+                update,
+                query.from_user,
+                chat,
+                Kind.BUTTON,
+                data=query.data or "",
+                button_message=str(message.message_id) if message else None,
+            )
         )
 
     @staticmethod
@@ -253,31 +264,75 @@ class TelegramSender:
         raise NotImplementedError("Telegram has no multicast")
 
     async def _send_one(self, chat_id: str, reply: Reply) -> list[str]:
-        markup = None
-        if reply.buttons:
-            markup = InlineKeyboardMarkup(
-                [
-                    [
-                        InlineKeyboardButton(b.label, url=b.url)
-                        if b.url
-                        else InlineKeyboardButton(b.label, callback_data=b.data)
-                        for b in row
-                    ]
-                    for row in reply.button_rows()
-                ]
-            )
+        markup = _keyboard(reply)
+        if reply.edit and _editable(reply):
+            edited = await self._edit(chat_id, reply.edit, reply.text, markup)
+            if edited:
+                return [reply.edit]
         sent: list[Message] = []
+        text = reply.text
+        if reply.image_data is not None:
+            photo = InputFile(reply.image_data, filename=f"image-{reply.image_file or 0}.png")
+            if len(text) <= MessageLimit.CAPTION_LENGTH:  # the text as its caption
+                message = await self.bot.send_photo(
+                    chat_id, photo, caption=text or None, reply_markup=markup
+                )
+                return [str(message.message_id)]
+            sent.append(await self.bot.send_photo(chat_id, photo))
         if reply.image_url:
             sent.append(await self.bot.send_photo(chat_id, reply.image_url))
         if reply.document_url:
             sent.append(await self.bot.send_document(chat_id, reply.document_url))
-        pieces = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH) or [""]
+        pieces = split_text(text, MessageLimit.MAX_TEXT_LENGTH) or [""]
         for i, piece in enumerate(pieces):
             last = i == len(pieces) - 1
             sent.append(
                 await self.bot.send_message(chat_id, piece, reply_markup=markup if last else None)
             )
         return [str(message.message_id) for message in sent]
+
+    async def _edit(
+        self, chat_id: str, message_id: str, text: str, markup: InlineKeyboardMarkup | None
+    ) -> bool:
+        """Replace a message's text and keyboard; False when it cannot be edited (deleted,
+        too old, not the bot's): the caller sends a new message instead."""
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=int(message_id), reply_markup=markup
+            )
+        except BadRequest as error:
+            if "message is not modified" in error.message.lower():
+                return True  # it already reads so (an edit repeated after a crash)
+            logger.info("could not edit a message (%s); sending a new one", error.message)
+            return False
+        return True
+
+
+def _keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.label, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.label, callback_data=b.data)
+                for b in row
+            ]
+            for row in reply.button_rows()
+        ]
+    )
+
+
+def _editable(reply: Reply) -> bool:
+    """A reply that can replace a text message: text alone, of one message's length."""
+    media = reply.image_url or reply.document_url or reply.image_data is not None
+    return (
+        not media
+        and len(reply.text.strip()) > 0
+        and len(reply.text) <= MessageLimit.MAX_TEXT_LENGTH
+        and bool(reply.edit and reply.edit.isdigit())
+    )
 
 
 def build_application(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -83,6 +83,9 @@ class Incoming:
     reply_to: str | None = None  # id of the message this one answers (staff replies)
     reply_token: str | None = None  # LINE: answer with this token while it is fresh
     attachment: Attachment | None = None  # a document sent with the message
+    # A button press: the id of the message the button was on (Telegram), so that the answer
+    # may edit that message in place (`Reply.edit`); None where a channel has no such id.
+    button_message: str | None = None
 
     def command(self) -> str | None:
         """The slash command of a text message ("/help@bot now" → "help"), if any."""
@@ -107,6 +110,10 @@ class Reply:
 
     A card (an event) is shown as one where the channel has them: its first line is its
     title, its buttons belong to it (LINE: a Flex bubble, several cards in a row a carousel).
+    `edit`: replace that message of the chat (its id on the channel) instead of sending a new
+    one; a channel that cannot edit, or a message that can no longer be edited, gets a new one.
+    `image_file`: an image the bot stored (bot/storage/images.py), uploaded with the text as
+    its caption; the outbox worker reads its bytes into `image_data` just before sending.
     """
 
     text: str
@@ -115,6 +122,9 @@ class Reply:
     image_url: str | None = None
     document_url: str | None = None
     card: bool = False
+    edit: str | None = None
+    image_file: int | None = None
+    image_data: bytes | None = field(default=None, repr=False, compare=False)
 
     def button_rows(self) -> list[list[Button]]:
         return [
@@ -136,10 +146,16 @@ class Reply:
             data["document_url"] = self.document_url
         if self.card:
             data["card"] = True
+        if self.edit:
+            data["edit"] = self.edit
+        if self.image_file is not None:
+            data["image_file"] = self.image_file
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Reply:
+        """The reply to_json wrote (rows written before a field existed read without it)."""
+        edit, image_file = data.get("edit"), data.get("image_file")
         return cls(
             str(data["text"]),
             tuple(
@@ -149,7 +165,9 @@ class Reply:
             int(data.get("columns", 2)),
             data.get("image_url"),
             data.get("document_url"),
-            bool(data.get("card", False)),
+            card=bool(data.get("card", False)),
+            edit=str(edit) if edit else None,
+            image_file=int(image_file) if image_file is not None else None,
         )
 
 

@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     delivery_lease_seconds: float = 30.0
     delivery_tick_seconds: float = 1.0
     shutdown_grace_seconds: float = 10.0
+    # Staff who sent a broadcast from Telegram see its progress message edited this often.
+    broadcast_progress_seconds: float = 5.0
 
     # Events: where the bot's web app is reachable from outside (links to .ics files), the
     # secret the .ics links are signed with, and when reminders go out.

@@ -18,6 +18,8 @@ from bot.storage import outbox
 from bot.storage.models import Broadcast, Delivery, Subscription, SurveyInvitation, User
 
 KIND = "broadcast"
+# Outbox kind of a broadcast's progress message for staff (ref: the broadcast's id).
+PROGRESS = "progress"
 DRAFT, SCHEDULED, SENDING, DONE, CANCELLED = "draft", "scheduled", "sending", "done", "cancelled"
 
 
@@ -188,18 +190,60 @@ async def report(session: AsyncSession, broadcast: Broadcast, now: datetime) -> 
     }
 
 
-async def unfinished(session: AsyncSession, broadcast_id: int) -> bool:
-    """Whether any of the broadcast's deliveries is still pending or being sent (an index seek)."""
+async def _in_flight(session: AsyncSession, kind: str, broadcast_id: int) -> bool:
+    """Whether a delivery of kind about the broadcast is pending or being sent (an index seek)."""
     query = (
         select(Delivery.id)
         .where(
-            Delivery.kind == KIND,
+            Delivery.kind == kind,
             Delivery.ref == str(broadcast_id),
             Delivery.status.in_((outbox.PENDING, outbox.SENDING)),
         )
         .limit(1)
     )
     return (await session.execute(query)).first() is not None
+
+
+async def unfinished(session: AsyncSession, broadcast_id: int) -> bool:
+    """Whether any of the broadcast's deliveries is still pending or being sent."""
+    return await _in_flight(session, KIND, broadcast_id)
+
+
+async def to_follow(session: AsyncSession, now: datetime) -> list[Broadcast]:
+    """Broadcasts whose send time has come and whose end was not yet reported, oldest first.
+
+    Each row is locked until the commit; on PostgreSQL rows another worker holds are skipped,
+    so one worker at a time follows a broadcast.
+    """
+    query = (
+        select(Broadcast)
+        .where(
+            Broadcast.reported_at.is_(None),
+            or_(Broadcast.send_at.is_(None), Broadcast.send_at <= now),
+        )
+        .order_by(Broadcast.id)
+    )
+    if session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
+
+async def progress_in_flight(session: AsyncSession, broadcast_id: int) -> bool:
+    """Whether a progress message of the broadcast is still waiting to be sent or being sent."""
+    return await _in_flight(session, PROGRESS, broadcast_id)
+
+
+async def set_progress_message(
+    session: AsyncSession, broadcast_id: int, message_id: str, sent_at: datetime
+) -> None:
+    """The progress message has this id (sent, or sent anew when it could not be edited) and
+    was last shown at sent_at."""
+    await session.execute(
+        update(Broadcast)
+        .where(Broadcast.id == broadcast_id)
+        .values(progress_message=message_id, progress_at=sent_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def cancel(session: AsyncSession, broadcast: Broadcast, now: datetime) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -236,11 +237,31 @@ class Broadcast(Base):
     status: Mapped[str] = mapped_column(String(12), default="draft")
     recipients: Mapped[int] = mapped_column(Integer, default=0)
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
-    # Where the final report goes ("telegram:<chat id>"), when composed in a chat.
+    # Where the progress and the final report go ("telegram:<chat id>:<lang>"), when composed
+    # in a chat.
     report_to: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The progress message in report_to's chat (its id there, once sent), edited in place,
+    # and when it was last queued; reported_at: when the final report was queued (or, with
+    # nowhere to report to, when the broadcast was seen finished): then it is left alone.
+    progress_message: Mapped[str | None] = mapped_column(String(64))
+    progress_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class StoredImage(Base):
+    """An image the bot sends as an upload (a survey chart), kept in the database so that any
+    worker can send it, also after a restart (bot/storage/images.py)."""
+
+    __tablename__ = "images"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class Event(Base):

@@ -23,10 +23,13 @@ REPLY, BULK = "reply", "bulk"
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 FAILED, BLOCKED, CANCELLED, UNKNOWN = "failed", "blocked", "cancelled", "unknown"
 FINAL = frozenset({SENT, FAILED, BLOCKED, CANCELLED, UNKNOWN})
-# Kinds sent again when found `sending` after a crash: a repeated answer is better than none.
+# Kinds sent again when found `sending` after a crash: a repeated answer is better than none
+# (and a repeated edit, like a broadcast's progress, changes nothing: "not modified").
 # Any other kind (a broadcast) becomes `unknown` instead, unless its channel has retry keys
 # (LINE answers a repeated request with 409), where sending again is safe.
-RESEND_AFTER_CRASH = frozenset({"reply", "handoff", "staff_answer", "reminder", "notice"})
+RESEND_AFTER_CRASH = frozenset(
+    {"reply", "handoff", "staff_answer", "reminder", "notice", "progress"}
+)
 IDEMPOTENT_CHANNELS = frozenset({"line"})
 MAX_ERROR = 200
 

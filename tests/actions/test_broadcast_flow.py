@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from actions.base import StaffDesk
+from actions.broadcast import progress_text
 from actions.knowledge import Knowledge
 from bot.core.i18n import Catalog
 from bot.core.messages import Attachment, Incoming, Kind
@@ -242,3 +244,24 @@ async def test_a_message_file_from_someone_else_in_the_staff_chat_does_nothing(
         assert user is not None
         flow = await repo.get_flow(session, user)
         assert flow is not None and flow.state == "message"
+
+
+def test_progress_reads_as_a_bar_sent_of_total_rate_and_time_left(texts: Catalog) -> None:
+    now = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    row = Broadcast(id=9, status="sending", started_at=now - timedelta(minutes=10))
+    figures = {"recipients": 100_000, "sent": 14_990, "blocked": 10, "failed": 0, "unknown": 0}
+    text = progress_text(texts, "en", row, {**figures, "pending": 85_000}, now)
+    assert text == (
+        "📣 Broadcast #9: sending…\n██░░░░░░░░░░ 15%\n"
+        "14,990 of 100,000 sent · 25.0/s · about 0:56:40 left"
+    )
+    thai = progress_text(texts, "th", row, {**figures, "pending": 85_000}, now)
+    assert "14,990 จาก 100,000" in thai and "0:56:40" in thai
+    done = progress_text(texts, "en", row, {**figures, "sent": 99_990, "pending": 0}, now)
+    assert done == (
+        "📣 Broadcast #9\n████████████ 100%\n99,990 of 100,000 sent in 0:10:00 (166.7/s)"
+    )
+    # Cancelled: what was stopped is not counted as handled.
+    row.status = "cancelled"
+    stopped = progress_text(texts, "en", row, {**figures, "pending": 0}, now)
+    assert stopped.startswith("📣 Broadcast #9\n██░░░░░░░░░░ 15%\n14,990 of 100,000 sent in")

@@ -352,6 +352,40 @@ async def test_a_text_question_left_for_long_takes_a_new_message_for_a_question(
     assert done.replies[0].text == catalogue()["general"].thanks["en"]
 
 
+def tap(user: str, data: str, message: str) -> Incoming:
+    """A Telegram button press: it says which message the button was on."""
+    return Incoming("telegram", user, user, Kind.BUTTON, data=data, button_message=message)
+
+
+async def test_a_tap_edits_its_question_to_show_the_answer_and_skip_and_keep_too(
+    bot: Dispatcher, texts: Catalog
+) -> None:
+    survey = catalogue()["general"]
+    start = await bot.handle(say("telegram", "en5", "give feedback"))
+    rated = await bot.handle(tap("en5", step(start.replies[-1], "4"), "501"))
+    shown, asked = rated.replies
+    assert shown == Reply(f"(1/2) {survey.questions[0].text['en']}\n\n✓ 4", edit="501")
+    assert asked.edit is None and "(2/2)" in asked.text and asked.buttons
+    skipped = await bot.handle(tap("en5", step(asked, "skip"), "502"))
+    assert skipped.replies[0] == Reply(
+        f"(2/2) {survey.questions[1].text['en']}\n\n{texts.get('en', 'btn.survey_skip')}",
+        edit="502",
+    )
+    assert skipped.replies[1].text == survey.thanks["en"] and skipped.replies[1].edit is None
+    # Going through it again, "keep my answer" shows the answer kept.
+    again = await bot.handle(say("telegram", "en5", "give feedback"))
+    change = await bot.handle(tap("en5", step(again.replies[0], "change"), "503"))
+    kept = await bot.handle(tap("en5", step(change.replies[-1], "keep"), "504"))
+    assert kept.replies[0].edit == "504" and kept.replies[0].text.endswith("\n\n✓ 4")
+    # Typed answers, and presses from channels that cannot say the message (LINE): new messages.
+    typed = await bot.handle(say("telegram", "en6", "give feedback"))
+    typed = await bot.handle(say("telegram", "en6", "3"))
+    assert [r.edit for r in typed.replies] == [None]
+    line = await bot.handle(press("line", "ln6", Topic("give_feedback").pack()))
+    line = await bot.handle(press("line", "ln6", step(line.replies[-1], "2")))
+    assert [r.edit for r in line.replies] == [None] and "(2/2)" in line.replies[0].text
+
+
 def test_typed_ratings_in_every_script() -> None:
     for text, value in [("5", 5), ("๕", 5), ("五", 5), ("၅", 5), ("៥", 5), ("໕", 5), ("10", 10)]:
         assert surveys.parse_number(text) == value

@@ -72,3 +72,8 @@ async def test_the_issues_askers_are_answered_in_their_language(
         output = await console.run(lines, user_id=asker.who)
         for intent, question in asker.questions:
             assert knowledge.entries[intent].answer.texts[asker.lang] in output, question
+
+
+def test_an_edit_prints_as_a_new_message_and_an_image_as_a_mark() -> None:
+    shown, _ = render([Reply("Q\n\n✓ 4", edit="12"), Reply("", image_file=3), Reply("Next")])
+    assert shown == "Q\n\n✓ 4\n🖼\nNext"

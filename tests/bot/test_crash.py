@@ -1,4 +1,5 @@
-"""The bot killed with SIGKILL right after a burst of updates loses no reply and keeps order.
+"""The bot killed with SIGKILL loses no reply and keeps order (after a burst of updates), and
+keeps one progress message and one report of a broadcast (in the middle of one).
 
 The bot runs as a separate process (tests/botprocess.py) against the Telegram stand-in, which
 takes 1 s to answer each send, and the scripted NLU; the database is a SQLite file or a
@@ -15,12 +16,15 @@ import httpx
 import pytest
 
 from actions.knowledge import Knowledge
+from bot.storage.database import Database
 from tests.botprocess import BotProcess
+from tests.broadcasting import person, queue_broadcast, under_way
 from tests.standins.rasa import RasaStandIn
 from tests.standins.telegram import TelegramStandIn
 
 USERS = 50  # each sends two questions: 100 updates
 QUESTIONS = {"who funds this initiative": "funding", "what is lmec exactly": "lmec_about"}
+STAFF = -100321  # the chat a broadcast was composed in
 
 
 @pytest.fixture
@@ -74,3 +78,44 @@ async def test_sigkill_after_a_burst_of_100_updates_loses_no_reply(
     )
     # Only a reply in flight at the kill may be sent twice (the platform may have taken it).
     assert duplicates <= 32
+
+
+async def test_sigkill_in_the_middle_of_a_broadcast_keeps_one_progress_message_and_one_report(
+    database_url: str, stand_ins: tuple[TelegramStandIn, RasaStandIn]
+) -> None:
+    telegram, rasa = stand_ins
+    db = Database(database_url)
+    await db.migrate()
+    for i in range(80):
+        await person(db, "telegram", str(7000 + i), "en")
+    broadcast_id = await queue_broadcast(db, "all", report_to=f"telegram:{STAFF}:en")
+    bot = BotProcess(
+        database_url,
+        rasa.url,
+        telegram=telegram,
+        telegram_bulk_rate="20",
+        broadcast_progress_seconds="0.5",
+    )
+    await bot.start()
+    try:
+        await under_way(db, broadcast_id, telegram, sent=20)
+        bot.kill()
+        before = len([s for s in telegram.sent if s["chat_id"] != STAFF])
+        assert before < 80, "the kill came too late to test anything"
+        await bot.start()
+        report = await telegram.wait_for(
+            lambda s: s["chat_id"] == STAFF and s["text"].startswith("Broadcast #"), timeout=60
+        )
+        await asyncio.sleep(1.5)  # anything after the report would show now
+    finally:
+        bot.stop()
+        await db.dispose()
+    staff = [s for s in telegram.sent if s["chat_id"] == STAFF]
+    progress = [s for s in staff if s["text"].startswith("📣")]
+    assert [s["method"] for s in progress].count("sendMessage") == 1
+    assert len({s["result"]["message_id"] for s in progress}) == 1
+    assert progress[-1]["text"].startswith(f"📣 Broadcast #{broadcast_id}\n")  # its end
+    assert [s for s in staff if s["text"].startswith("Broadcast #")] == [report]
+    got = [s["chat_id"] for s in telegram.sent if s["chat_id"] != STAFF]
+    assert len(got) == len(set(got))  # nobody twice
+    print(f"sent before the kill: {before}; report: {report['text']}")

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import pytest
-
-from bot.channels.line import LineSender, build_api
-from bot.channels.telegram import TelegramSender, build_bulk_bot
+from bot.channels.line import LineSender
+from bot.channels.telegram import TelegramSender
 from bot.core.messages import Reply
 from bot.core.ports import Recipient, SystemClock
 from bot.storage import outbox, repo
@@ -20,18 +17,6 @@ from scheduler.delivery import DeliveryConfig, DeliveryWorker
 from tests.deliveries import queue
 from tests.standins.line import LineStandIn, user_id_for
 from tests.standins.telegram import TelegramStandIn
-
-
-@pytest.fixture
-async def senders(
-    telegram_api: TelegramStandIn, line_api: LineStandIn
-) -> AsyncIterator[dict[str, TelegramSender | LineSender]]:
-    bot = build_bulk_bot(telegram_api.token, base_url=telegram_api.base_url)
-    await bot.initialize()
-    client, api = build_api(line_api.channel_access_token, line_api.host)
-    yield {"telegram": TelegramSender(bot), "line": LineSender(api)}
-    await bot.shutdown()
-    await client.close()
 
 
 def worker_for(db: Database, senders: dict[str, TelegramSender | LineSender]) -> DeliveryWorker:

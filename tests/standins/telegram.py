@@ -37,6 +37,8 @@ HTML_TAGS = frozenset(
     {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
      "tg-emoji", "code", "pre", "blockquote"}
 )  # fmt: skip
+# Bots edit their messages in private chats and groups for 48 hours (channels: no limit).
+EDIT_WINDOW = 48 * 3600
 DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are"
@@ -153,6 +155,7 @@ class TelegramStandIn(StandInServer):
         self.commands: dict[str, list[Json]] = {}
         self.scoped_commands: dict[tuple[str, str], list[Json]] = {}
         self.blocked_chats: set[int] = set()
+        self.missing_chats: set[int] = set()  # deleted accounts: "chat not found"
         self.updates: list[Json] = []
         self.messages: dict[tuple[int | str, int], Json] = {}
         self.files: dict[str, bytes] = {}
@@ -186,6 +189,14 @@ class TelegramStandIn(StandInServer):
         self._rate_limited = n
         self._retry_after = retry_after
         self._rate_limit_methods = frozenset(methods) if methods is not None else None
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """The user deleted a bot message in their chat (editing it is "not found" then)."""
+        self.messages.pop((chat_id, message_id), None)
+
+    def age_message(self, chat_id: int, message_id: int, seconds: float) -> None:
+        """Make a bot message `seconds` older (past 48 hours it can no longer be edited)."""
+        self.messages[(chat_id, message_id)]["date"] -= int(seconds)
 
     def calls_to(self, method: str) -> list[Json]:
         """Params of every call of `method` (any outcome), in order."""
@@ -391,6 +402,8 @@ class TelegramStandIn(StandInServer):
             )
         if params.get("chat_id") in self.blocked_chats:
             raise TelegramApiError(403, "Forbidden: bot was blocked by the user")
+        if params.get("chat_id") in self.missing_chats:
+            raise TelegramApiError(400, "Bad Request: chat not found")
 
     # ---- methods -------------------------------------------------------------------------
 
@@ -496,12 +509,24 @@ class TelegramStandIn(StandInServer):
         return self._bot_message(params, {"text": text})
 
     async def _edit_message_text(self, params: Json) -> Json | bool:
-        """editMessageText (a message without reply_markup loses its inline keyboard)."""
+        """editMessageText, as Telegram answers it: only a text message of the bot's own that
+        still exists and, outside channels, is at most 48 hours old; the same text and keyboard
+        again is "message is not modified"; an edit without reply_markup drops the keyboard."""
         text = _plain_text(params, "text", 4096, "message text is empty", "message is too long")
         if "inline_message_id" in params:
             return True
-        key: tuple[int | str, int] = (params.get("chat_id", ""), int(params.get("message_id") or 0))
-        old = self.messages.get(key) or self._stored(*key)
+        chat_id = params.get("chat_id")
+        if chat_id in (None, ""):
+            raise TelegramApiError(400, "Bad Request: chat_id is empty")
+        key: tuple[int | str, int] = (chat_id, int(params.get("message_id") or 0))
+        old = self.messages.get(key)
+        if old is None:
+            raise TelegramApiError(400, "Bad Request: message to edit not found")
+        too_old = time.time() - old["date"] > EDIT_WINDOW and old["chat"]["type"] != "channel"
+        if old.get("from", {}).get("id") != self.bot_user["id"] or too_old:
+            raise TelegramApiError(400, "Bad Request: message can't be edited")
+        if "text" not in old:
+            raise TelegramApiError(400, "Bad Request: there is no text in the message to edit")
         markup = _inline_markup(params)
         if old.get("text") == text and old.get("reply_markup") == markup:
             raise TelegramApiError(400, NOT_MODIFIED)

@@ -161,6 +161,47 @@ async def test_callback_query_and_edit(bot: Bot, tg: TelegramStandIn) -> None:
     assert [item["method"] for item in tg.sent] == ["sendMessage", "editMessageText"]
 
 
+async def test_edits_fail_as_telegrams_do(bot: Bot, tg: TelegramStandIn) -> None:
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("4", callback_data="q.4")]])
+    question = await bot.send_message(CHAT, "How useful?", reply_markup=keyboard)
+    with pytest.raises(BadRequest, match=r"(?i)message is not modified"):
+        await bot.edit_message_text(
+            "How useful?", chat_id=CHAT, message_id=question.message_id, reply_markup=keyboard
+        )
+    edited = await bot.edit_message_text(
+        "How useful?", chat_id=CHAT, message_id=question.message_id
+    )  # the same text without the keyboard is a change
+    assert not isinstance(edited, bool) and edited.reply_markup is None
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("x", chat_id=CHAT, message_id=question.message_id + 1000)
+    tg.delete_message(CHAT, question.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("x", chat_id=CHAT, message_id=question.message_id)
+    old = await bot.send_message(CHAT, "Last week")
+    tg.age_message(CHAT, old.message_id, 48 * 3600 + 60)
+    with pytest.raises(BadRequest, match=r"(?i)message can't be edited"):
+        await bot.edit_message_text("x", chat_id=CHAT, message_id=old.message_id)
+    photo = await bot.send_photo(CHAT, b"\x89PNG\r\n\x1a\n-chart", caption="chart")
+    with pytest.raises(BadRequest, match=r"(?i)there is no text in the message to edit"):
+        await bot.edit_message_text("x", chat_id=CHAT, message_id=photo.message_id)
+    tg.missing_chats.add(CHAT + 2)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.send_message(CHAT + 2, "hello")
+    tg.blocked_chats.add(CHAT)
+    fresh = await bot.send_message(CHAT + 1, "hello")
+    with pytest.raises(Forbidden):
+        await bot.edit_message_text("x", chat_id=CHAT, message_id=photo.message_id)
+    assert await bot.edit_message_text("hi", chat_id=CHAT + 1, message_id=fresh.message_id)
+    assert [item["method"] for item in tg.sent] == [
+        "sendMessage",
+        "editMessageText",
+        "sendMessage",
+        "sendPhoto",
+        "sendMessage",
+        "editMessageText",
+    ]
+
+
 async def test_update_builders_parse(bot: Bot, tg: TelegramStandIn) -> None:
     builders = [
         tg.sticker_update(CHAT),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import uuid
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from actions.knowledge import Knowledge
+from bot.channels.line import LineSender, build_api
 from bot.core.i18n import Catalog
+from bot.core.messages import Reply
+from bot.core.ports import Recipient
 from bot.server import MAX_JSON_DEPTH
 from bot.storage.models import ProcessedUpdate, User
 from tests.askers import ASKERS, Asker
@@ -233,3 +237,23 @@ async def test_deeply_nested_signed_json_is_a_400_never_a_500(
     body = '{"destination": "Ubot", "events": [], "x": ' + "[" * depth + "]" * depth + "}"
     status = await post_line(webhook_bot, line_api, body=body.encode())
     assert status == (400 if depth + 1 > MAX_JSON_DEPTH else 200)
+
+
+async def test_line_cannot_edit_so_a_reply_meant_to_edit_is_a_new_message(
+    line_api: LineStandIn,
+) -> None:
+    client, api = build_api(line_api.channel_access_token, line_api.host)
+    user = user_id_for("line-edit")
+    try:
+        sender = LineSender(api)
+        replies = [
+            Reply("(1/2) How useful?\n\n✓ 4", edit="123"),  # meant to edit: LINE sends it
+            Reply("📊 Results"),
+            Reply("", image_file=5, image_data=b"\x89PNG\r\n\x1a\n"),  # LINE takes URLs only
+        ]
+        assert await sender.send(Recipient(user), replies, retry_key=str(uuid.uuid4())) == []
+        assert await sender.send(Recipient(user), replies[2:], retry_key=str(uuid.uuid4())) == []
+    finally:
+        await client.close()
+    assert _texts(line_api, user) == ["(1/2) How useful?\n\n✓ 4", "📊 Results"]
+    assert [m["type"] for m in line_api.messages_to(user)] == ["text", "text"]

@@ -5,17 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 import subprocess
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
+from telegram import Update
 
 from actions.knowledge import Knowledge
+from bot.channels.telegram import (
+    TelegramReceiver,
+    TelegramSender,
+    build_application,
+    build_bulk_bot,
+)
 from bot.core.i18n import LANGUAGES, Catalog
-from bot.core.messages import Reply
+from bot.core.messages import Button, Incoming, Kind, Reply
 from bot.core.ports import Recipient
 from bot.server import MAX_JSON_DEPTH
 from bot.storage.models import User
@@ -31,9 +38,10 @@ from tests.bot.channels.conftest import (
     sent_to,
     staff_reply,
 )
-from tests.standins.telegram import Json, TelegramStandIn
+from tests.standins.telegram import Json, TelegramStandIn, Upload
 
 CHAT = 1001
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32  # enough of a PNG for the stand-in
 
 
 def _new_to(chat_id: int, seen: list[Json]) -> Callable[[Json], bool]:
@@ -347,3 +355,102 @@ async def test_a_lone_surrogate_gets_an_answer(
     assert await post_telegram(webhook_bot, body=body) == 200
     answer = await telegram_api.wait_for(sent_to(3101))
     assert answer["text"] != texts.get("en", "error")
+
+
+@pytest.fixture
+async def sender(telegram_api: TelegramStandIn) -> AsyncIterator[TelegramSender]:
+    """The bulk lane's sender: the real python-telegram-bot against the stand-in."""
+    bot = build_bulk_bot(telegram_api.token, base_url=telegram_api.base_url)
+    await bot.initialize()
+    yield TelegramSender(bot)
+    await bot.shutdown()
+
+
+async def test_a_reply_edits_its_message_in_place_with_the_new_keyboard(
+    sender: TelegramSender, telegram_api: TelegramStandIn
+) -> None:
+    question = Reply("How useful?", (Button("4", "q.4"), Button("5", "q.5")))
+    (sent,) = await sender.send(Recipient("3201"), [question], retry_key="k")
+    answered = Reply("How useful?\n\n✓ 4", edit=sent)
+    again = Reply("Pick more", (Button("☑️ A", "a"),), edit=sent)
+    assert await sender.send(Recipient("3201"), [answered], retry_key="k") == [sent]
+    assert await sender.send(Recipient("3201"), [answered], retry_key="k") == [sent]  # again
+    assert await sender.send(Recipient("3201"), [again], retry_key="k") == [sent]
+    methods = [(s["method"], s["result"]["message_id"]) for s in telegram_api.sent]
+    assert methods == [("sendMessage", int(sent))] + [("editMessageText", int(sent))] * 2
+    edit, keyboard = telegram_api.sent[1], telegram_api.sent[2]
+    assert edit["text"] == "How useful?\n\n✓ 4" and "reply_markup" not in edit["result"]
+    assert keyboard["reply_markup"] == {
+        "inline_keyboard": [[{"text": "☑️ A", "callback_data": "a"}]]
+    }
+    # "message is not modified" (the same edit after a crash) counted as done, nothing new:
+    assert len(telegram_api.calls_to("editMessageText")) == 3
+
+
+@pytest.mark.parametrize("gone", ["deleted", "old", "not a number", "a photo"])
+async def test_a_message_that_cannot_be_edited_gets_a_new_one(
+    sender: TelegramSender, telegram_api: TelegramStandIn, gone: str
+) -> None:
+    chat = Recipient("3202")
+    if gone == "a photo":
+        photo = Reply("", image_file=1, image_data=PNG)
+        (target,) = await sender.send(chat, [photo], retry_key="k")
+    else:
+        (target,) = await sender.send(chat, [Reply("Question")], retry_key="k")
+    if gone == "deleted":
+        telegram_api.delete_message(3202, int(target))
+    elif gone == "old":
+        telegram_api.age_message(3202, int(target), 49 * 3600)
+    elif gone == "not a number":
+        target = "abc"
+    (new,) = await sender.send(
+        chat, [Reply("Question\n\n✓ 4", (Button("Next", "n"),), edit=target)], retry_key="k"
+    )
+    assert new != target
+    last = telegram_api.sent[-1]
+    assert (last["method"], last["text"]) == ("sendMessage", "Question\n\n✓ 4")
+    assert last["reply_markup"] == {"inline_keyboard": [[{"text": "Next", "callback_data": "n"}]]}
+
+
+async def test_a_stored_image_is_uploaded_with_its_caption(
+    sender: TelegramSender, telegram_api: TelegramStandIn
+) -> None:
+    long_text = "ผลสำรวจ " * 200  # over a caption's 1,024 characters: a message of its own
+    replies = [Reply("📊 chart", image_file=7, image_data=PNG), Reply(long_text, image_file=8)]
+    replies.append(Reply(long_text, image_file=9, image_data=PNG))
+    ids = await sender.send(Recipient("3203"), replies, retry_key="k")
+    assert [s["method"] for s in telegram_api.sent] == [
+        "sendPhoto",
+        "sendMessage",  # image 8's bytes were not found: its text alone
+        "sendPhoto",
+        "sendMessage",
+    ]
+    assert len(ids) == 4 and telegram_api.sent[0]["caption"] == "📊 chart"
+    for photo in (telegram_api.sent[0], telegram_api.sent[2]):
+        file_id = photo["result"]["photo"][-1]["file_id"]
+        assert telegram_api.files[file_id] == PNG
+        assert isinstance(photo["photo"], Upload) and photo["photo"].filename.endswith(".png")
+    assert "caption" not in telegram_api.sent[2]
+
+
+async def test_a_button_press_carries_the_message_it_was_on(
+    telegram_api: TelegramStandIn,
+) -> None:
+    seen: list[Incoming] = []
+
+    class Recorder:
+        async def handle(self, incoming: Incoming) -> None:
+            seen.append(incoming)
+
+    application = build_application(telegram_api.token, base_url=telegram_api.base_url)
+    TelegramReceiver(application, Recorder(), None)  # type: ignore[arg-type]
+    async with application:
+        sent = await application.bot.send_message(3204, "Rate it", reply_markup=None)
+        press = telegram_api.callback_update(3204, "f:abc:0.4", message_id=sent.message_id)
+        await application.process_update(Update.de_json(press, application.bot))
+        text = telegram_api.text_update(3204, "hello")
+        await application.process_update(Update.de_json(text, application.bot))
+    assert [(i.kind, i.data, i.button_message) for i in seen] == [
+        (Kind.BUTTON, "f:abc:0.4", str(sent.message_id)),
+        (Kind.TEXT, "", None),
+    ]

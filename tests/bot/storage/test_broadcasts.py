@@ -134,3 +134,30 @@ async def test_a_broadcast_queues_one_row_per_person_and_cancels_what_is_pending
         assert await broadcasts.cancel(session, stored, now) == 4
         figures = await broadcasts.report(session, stored, now)
     assert figures["status"] == "cancelled" and figures["pending"] == 0
+
+
+async def test_migration_0007_leaves_broadcasts_finished_before_it_unreported(
+    db: Database,
+) -> None:
+    await db.downgrade("0006")
+    async with db.session() as session:
+        for status in ("done", "cancelled", "sending", "scheduled"):
+            await session.execute(
+                text(
+                    "INSERT INTO broadcasts (created_by, message, audience, status, recipients,"
+                    " content_hash, created_at, finished_at)"
+                    " VALUES ('cli', '{}', 'all', :status, 0, 'h', :now, :finished)"
+                ),
+                {"status": status, "now": utcnow(), "finished": utcnow()},
+            )
+    await db.migrate()
+    async with db.session() as session:
+        rows = await session.execute(
+            text("SELECT status, reported_at IS NOT NULL FROM broadcasts ORDER BY id")
+        )
+        assert [tuple(row) for row in rows.all()] == [
+            ("done", True),
+            ("cancelled", True),
+            ("sending", False),  # the progress tick will report these
+            ("scheduled", False),
+        ]

@@ -11,9 +11,11 @@ counts the answers stored and times the results of every response. Prints one JS
      "offered_per_s", "messages_per_s", "p50_ms_per_answer", "reply_budget_per_s"}
 
 People take time to read a question and tap: each participant waits a random time (exponential)
-before each step, its mean set so that all of them together send `--rate` messages a second
-(default 25: under the ~30 messages a second Telegram lets a bot send, and the bot's own reply
-budget stays at its default, TELEGRAM_MAX_RATE 30, as deployed). `--rate 0`: no waiting at all,
+before each step, its mean set so that all of them together send `--rate` messages a second.
+Default 15: Telegram lets a bot send about 30 messages a second, and a tap costs the bot two
+calls in Telegram (the question edited to show the answer, the next question sent; about 1.7 a
+step over the whole survey), so 15 steps a second is about what a Telegram bot can serve. The
+bot's own reply budget stays at its default, TELEGRAM_MAX_RATE 30, as deployed. `--rate 0`: no waiting at all,
 everyone as fast as the bot answers: the bot's throughput (`messages_per_s`), where the latency is
 only queueing (with `--rate 0` the reply budget is lifted, to measure the bot, not the budget).
 
@@ -22,7 +24,7 @@ store. `p99_ms_per_answer`: from the webhook POST of an answer to the stand-in r
 question (or the thanks). Understanding is the scripted stand-in of Rasa by default (the bot's
 own work is measured); `--rasa-url` sends the typed answers through a real Rasa server.
 
-    .venv/bin/python bench/surveys.py [--participants 2000] [--rate 25] [--connections 200]
+    .venv/bin/python bench/surveys.py [--participants 2000] [--rate 15] [--connections 200]
                                       [--rasa-url URL]
 """
 
@@ -283,7 +285,7 @@ def main() -> int:
     )
     parser.add_argument("--participants", type=int, default=2000)
     parser.add_argument(
-        "--rate", type=float, default=25.0, help="messages a second from all (0: no waiting)"
+        "--rate", type=float, default=15.0, help="messages a second from all (0: no waiting)"
     )
     parser.add_argument("--connections", type=int, default=200)
     parser.add_argument("--rasa-url", help="a running Rasa server (default: scripted stand-in)")

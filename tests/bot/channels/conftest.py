@@ -66,6 +66,7 @@ def bot_settings(
         "line_channel_access_token": line_api.channel_access_token,
         "line_api_host": line_api.host,
         "max_body_bytes": 200_000,
+        "events_file": "",  # the tests bring their own events, not the examples
     }
     values.update(overrides)
     return load_settings(**values)

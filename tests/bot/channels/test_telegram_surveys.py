@@ -59,7 +59,7 @@ async def _running(
         values = bot_settings(
             tmp_path, rasa.url, telegram_api, line_api, database_url=database_url, **settings
         )
-        async for bot in start_bot(values):
+        async for bot in start_bot(values, telegram_api):
             yield bot
 
 

@@ -23,14 +23,16 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from typing import ClassVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import flows, survey_charts, survey_results
 from actions.base import Action, Context
+from actions.event_cards import person_zone
 from actions.menu import menu_buttons
 from actions.survey_defs import SCALES, Question, Survey, catalogue, describe
+from bot.core import localtime
 from bot.core.i18n import LANGUAGES, Catalog
 from bot.core.messages import Button, Reply
 from bot.core.payloads import Cancel, FlowStep, Topic
@@ -63,15 +65,6 @@ NOT_QUESTIONS = frozenset(
 QUESTION_MARKS = ("?", "？", "՞", "၊?")
 # Invitations and reminders go out between these local hours.
 EARLIEST, LATEST = time(9, 0), time(19, 0)
-COUNTRY_ZONES = {
-    "CN": "Asia/Shanghai",
-    "KH": "Asia/Phnom_Penh",
-    "LA": "Asia/Vientiane",
-    "MM": "Asia/Yangon",
-    "TH": "Asia/Bangkok",
-    "VN": "Asia/Ho_Chi_Minh",
-}
-DEFAULT_ZONE = "Asia/Bangkok"
 CHINESE_NUMBERS = {
     "零": 0,
     "〇": 0,
@@ -440,16 +433,6 @@ async def give_feedback(ctx: Context) -> list[Reply]:
 # ---- invitations --------------------------------------------------------------------------
 
 
-def zone_of(user: User, default: str = DEFAULT_ZONE) -> ZoneInfo:
-    for name in (user.timezone, COUNTRY_ZONES.get(user.country or ""), default):
-        if name:
-            try:
-                return ZoneInfo(name)
-            except ZoneInfoNotFoundError:
-                continue
-    return ZoneInfo(DEFAULT_ZONE)
-
-
 def reasonable_hour(moment: datetime, zone: ZoneInfo) -> datetime:
     """moment, or the next local EARLIEST when it falls outside EARLIEST–LATEST local time."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(zone)
@@ -472,7 +455,6 @@ async def invite(
     due_at: datetime,
     *,
     texts: Catalog | None = None,
-    default_timezone: str = DEFAULT_ZONE,
 ) -> int:
     """Invite people to a survey (after an event): an invitation now, a reminder 48 h later.
 
@@ -495,7 +477,7 @@ async def invite(
         if invitation_id is None:
             continue
         lang = user.language if user.language in LANGUAGES else "en"
-        zone = zone_of(user, default_timezone)
+        zone = localtime.zone(person_zone(user))
         when = reasonable_hour(due_at, zone)
         title = _text(survey.title, lang)
         start = (Button(texts.get(lang, "btn.survey_start"), Topic("give_feedback").pack()),)

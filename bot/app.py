@@ -154,6 +154,7 @@ async def running_app(
         senders: dict[str, Sender] = {}
         bulk_senders: dict[str, Sender] = {}
         application = None
+        outbox_config = delivery_config(settings)
         if settings.telegram_enabled:
             assert settings.telegram_token is not None
             bot_token = settings.telegram_token.get_secret_value()
@@ -162,6 +163,7 @@ async def running_app(
                 base_url=settings.telegram_base_url,
                 polling=settings.telegram_webhook_url is None,
                 max_rate=settings.telegram_max_rate,
+                connections=outbox_config.reply_concurrency + 4,
             )
             await application.initialize()
             stack.push_async_callback(application.shutdown)
@@ -189,7 +191,7 @@ async def running_app(
             db,
             senders,
             clock,
-            delivery_config(settings),
+            outbox_config,
             on_sent=ON_SENT,
             bulk_senders=bulk_senders,
         )

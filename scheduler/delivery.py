@@ -5,9 +5,11 @@
   restart or a failed send left behind.
 - Bulk lane, one per channel: reminders and broadcasts, at the channel's budget (Telegram 25/s
   by default), by `concurrency` senders; LINE rows of identical content go out as multicasts.
-Every row is committed `sending` before its request and `sent` after it. A row whose worker died
-mid-send is found by its expired lease (storage/outbox.recover): sent again when that is
-harmless, `unknown` otherwise. APScheduler only ticks; the database is the source of truth.
+Every row is committed `sending` before its request and `sent` after it. While a request is
+under way its worker renews the row's lease every tick; a row whose worker died mid-send is
+found by its expired lease (storage/outbox.recover): sent again when that is harmless,
+`unknown` otherwise. A reply is claimed only once a sending slot is free, so a lease counts
+the request, never a wait in a queue. APScheduler only ticks; the database is the source of truth.
 A reply naming a stored image (a survey chart) gets its bytes from the database just before
 the send, so whichever worker claims it can send it.
 """
@@ -34,19 +36,29 @@ from scheduler.ticks import every
 logger = logging.getLogger(__name__)
 
 OnSent = Callable[[AsyncSession, Delivery, list[str]], Awaitable[None]]
-# How a send went, to be written in the worker's next transaction.
-Record = Callable[[AsyncSession], Awaitable[None]]
 Chat = tuple[str, str]
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """How a send went: its rows, and how to write that in the worker's next transaction."""
+
+    ids: list[int]
+    write: Callable[[AsyncSession], Awaitable[None]]
+
+
+@dataclass(frozen=True)
 class DeliveryConfig:
-    """How the worker sends: budgets per channel (sends/s), leases, retries, tick."""
+    """How the worker sends: budgets per channel (sends/s), leases, retries, tick.
+
+    reply_concurrency: replies in flight at once, across chats (the Telegram reply bot's
+    connection pool is sized from it).
+    """
 
     budgets: Mapping[str, float]
     lease: timedelta = timedelta(seconds=30)
     bulk_concurrency: int = 4
-    reply_concurrency: int = 32
+    reply_concurrency: int = 16
     max_attempts: int = 8
     tick_seconds: float = 1.0
 
@@ -78,6 +90,7 @@ class DeliveryWorker:
         self._draining: dict[Chat, asyncio.Task[None]] = {}
         self._again: set[Chat] = set()
         self._reply_slots = asyncio.Semaphore(config.reply_concurrency)
+        self._in_flight: set[int] = set()  # ids of the rows whose request is under way
         self._budgets = {
             channel: RateBudget(config.budgets.get(channel, 25.0)) for channel in self.senders
         }
@@ -112,10 +125,12 @@ class DeliveryWorker:
         self._workers.clear()
 
     async def tick(self) -> None:
-        """Recover crashed sends; send replies left pending; wake the bulk lanes."""
+        """Renew the leases of this worker's sends; recover crashed ones; send replies left
+        pending; wake the bulk lanes."""
         try:
             now = self.clock.now()
             async with self.db.session() as session:
+                await outbox.renew(session, list(self._in_flight), now + self.config.lease)
                 again, unknown = await outbox.recover(session, now)
                 chats = await outbox.chats_with_replies(session, now)
             if again or unknown:
@@ -149,42 +164,44 @@ class DeliveryWorker:
 
     async def _drain(self, chat: Chat) -> None:
         channel, chat_id = chat
+        outcome: Outcome | None = None
         try:
             while True:
                 self._again.discard(chat)
-                record: Record | None = None
                 while True:
-                    # The outcome of the last send and the claim of the next: one transaction.
-                    async with self.db.session() as session:
-                        if record is not None:
-                            await record(session)
-                            record = None
-                        row = await outbox.claim_reply(
-                            session, channel, chat_id, self.clock.now(), self.config.lease
-                        )
-                    if row is None:
-                        break
                     async with self._reply_slots:
-                        record = await self._attempt(self.senders[channel], [row])
+                        # The outcome of the last send and the claim of the next: one transaction.
+                        async with self.db.session() as session:
+                            if outcome is not None:
+                                await self._record(session, outcome)
+                                outcome = None
+                            row = await outbox.claim_reply(
+                                session, channel, chat_id, self.clock.now(), self.config.lease
+                            )
+                        if row is None:
+                            break
+                        outcome = await self._attempt(self.senders[channel], [row])
                 if chat not in self._again:
                     return
         except Exception:
             logger.exception("sending replies on %s failed", channel)
         finally:
+            if outcome is not None:  # not written: its rows' leases run out (recover)
+                self._in_flight.difference_update(outcome.ids)
             self._draining.pop(chat, None)
 
     # --- bulk lane ------------------------------------------------------------------------
     async def _bulk_worker(self, channel: str) -> None:
         sender = self.bulk_senders[channel]
         budget, wake = self._budgets[channel], self._bulk_wake[channel]
-        record: Record | None = None
+        outcome: Outcome | None = None
         while not self._stopping:
             try:
                 await budget.acquire()
                 async with self.db.session() as session:
-                    if record is not None:
-                        await record(session)
-                        record = None
+                    if outcome is not None:
+                        await self._record(session, outcome)
+                        outcome = None
                     rows = await outbox.claim_bulk(
                         session, channel, self.clock.now(), self.config.lease, sender.max_recipients
                     )
@@ -195,26 +212,28 @@ class DeliveryWorker:
                         break
                     await wake.wait()
                     continue
-                record = await self._attempt(sender, rows, budget)
+                outcome = await self._attempt(sender, rows, budget)
             except Exception:
                 logger.exception("the %s bulk lane failed; going on", channel)
                 await asyncio.sleep(1)
-        if record is not None:  # the last send's outcome, on the way out
+        if outcome is not None:  # the last send's outcome, on the way out
             async with self.db.session() as session:
-                await record(session)
+                await self._record(session, outcome)
 
     # --- one request ----------------------------------------------------------------------
     async def _attempt(
         self, sender: Sender, rows: Sequence[Delivery], budget: RateBudget | None = None
-    ) -> Record:
-        """Send claimed rows (one, or a multicast batch); how to record the outcome.
+    ) -> Outcome:
+        """Send claimed rows (one, or a multicast batch); how it went.
 
-        The caller commits the outcome in its next transaction (with its next claim).
+        The caller writes the outcome in its next transaction (with its next claim); until
+        then the rows' leases are renewed.
         """
         first = rows[0]
         ids = [row.id for row in rows]
         replies = [Reply.from_json(item) for item in first.content]
         now = self.clock.now()
+        self._in_flight.update(ids)
         try:
             if any(reply.image_file is not None for reply in replies):
                 replies = await self._with_images(replies)
@@ -241,7 +260,7 @@ class DeliveryWorker:
                 await outbox.mark(session, ids, outbox.BLOCKED, now, error=reason)
                 await outbox.block_recipients(session, first.channel, [r.chat_id for r in rows])
 
-            return blocked
+            return Outcome(ids, blocked)
         except RateLimited as error:
             wait = error.retry_after or 1.0
             if budget is not None:
@@ -251,7 +270,7 @@ class DeliveryWorker:
             async def later(session: AsyncSession) -> None:
                 await outbox.retry_later(session, ids, due, reason)
 
-            return later
+            return Outcome(ids, later)
         except Exception as error:
             failure = error if isinstance(error, SendFailed) else SendFailed(repr(error))
             if not isinstance(error, SendFailed):
@@ -265,7 +284,7 @@ class DeliveryWorker:
                 else:
                     await outbox.retry_later(session, ids, due, failure.reason)
 
-            return failed
+            return Outcome(ids, failed)
         sent_at = self.clock.now()
         hook = self.on_sent.get(first.kind)
 
@@ -275,7 +294,11 @@ class DeliveryWorker:
                 first.sent_at = sent_at  # the hook sees the row as marked (it is detached)
                 await hook(session, first, message_ids)
 
-        return sent
+        return Outcome(ids, sent)
+
+    async def _record(self, session: AsyncSession, outcome: Outcome) -> None:
+        await outcome.write(session)
+        self._in_flight.difference_update(outcome.ids)
 
     async def _with_images(self, replies: list[Reply]) -> list[Reply]:
         """The replies with the bytes of the stored images they name (a missing one: none)."""

@@ -336,16 +336,26 @@ def _editable(reply: Reply) -> bool:
 
 
 def build_application(
-    token: str, *, base_url: str | None = None, polling: bool = True, max_rate: float = 30.0
+    token: str,
+    *,
+    base_url: str | None = None,
+    polling: bool = True,
+    max_rate: float = 30.0,
+    connections: int = 20,
 ) -> TelegramApp:
-    """A python-telegram-bot Application; no updater when updates come by webhook."""
+    """A python-telegram-bot Application; no updater when updates come by webhook.
+
+    connections: its HTTP pool, at least the outbox's concurrent replies (a send never waits
+    for a connection, which PTB would fail after pool_timeout) plus room for its own calls.
+    """
     limiter = AIORateLimiter(overall_max_rate=max_rate, max_retries=3)
     builder = (
         ApplicationBuilder()
         .token(token)
         .rate_limiter(limiter)
         .concurrent_updates(256)
-        .connection_pool_size(16)
+        .connection_pool_size(connections)
+        .pool_timeout(10.0)
     )
     if base_url:
         builder = builder.base_url(base_url).base_file_url(base_url.replace("/bot", "/file/bot"))

@@ -284,6 +284,18 @@ async def block_recipients(session: AsyncSession, channel: str, chat_ids: Sequen
     )
 
 
+async def renew(session: AsyncSession, ids: Sequence[int], until: datetime) -> None:
+    """The leases of rows still being sent (by the caller) run until `until`."""
+    if not ids:
+        return
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == SENDING)
+        .values(lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def recover(session: AsyncSession, now: datetime) -> tuple[int, int]:
     """Rows left `sending` by a worker that died (lease expired): (sent again, unknown).
 

@@ -53,6 +53,31 @@ async def test_a_chats_replies_arrive_in_the_order_written(
         assert got == [f"{chat}-{n}" for n in range(5)]
 
 
+async def test_a_send_slower_than_the_lease_and_replies_queued_behind_it_go_out_once(
+    db: Database, senders: dict[str, TelegramSender | LineSender], telegram_api: TelegramStandIn
+) -> None:
+    # Each send takes 1.5 leases; 12 chats share 4 sending slots, so most replies wait for a
+    # slot for longer than a lease too. Neither a slow send nor the wait looks like a crash.
+    telegram_api.send_delay = 1.5
+    config = DeliveryConfig(
+        budgets={"telegram": 200.0},
+        lease=timedelta(seconds=1),
+        reply_concurrency=4,
+        tick_seconds=0.2,
+    )
+    worker = DeliveryWorker(db, senders, SystemClock(), config)
+    await worker.start()
+    try:
+        chats = [str(2000 + i) for i in range(12)]
+        for chat in chats:
+            await queue(db, chat, f"hello {chat}")
+            worker.kick("telegram", chat)
+        await _settled(db, {"sent": 12}, timeout=30)
+    finally:
+        await worker.stop()
+    assert sorted(s["text"] for s in telegram_api.sent) == sorted(f"hello {c}" for c in chats)
+
+
 async def test_a_429_waits_and_a_403_blocks_the_person(
     db: Database, senders: dict[str, TelegramSender | LineSender], telegram_api: TelegramStandIn
 ) -> None:

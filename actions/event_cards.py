@@ -9,7 +9,13 @@ from datetime import datetime
 
 from bot.core.event_payloads import AddToCalendar, EventDetails, RemindMe
 from bot.core.i18n import LANGUAGES, Catalog
-from bot.core.localtime import format_clock, format_date, format_when, zone_for_country
+from bot.core.localtime import (
+    DEFAULT_ZONE,
+    format_clock,
+    format_date,
+    format_when,
+    zone_for_country,
+)
 from bot.core.messages import Button, Reply
 from bot.core.settings import Settings
 from bot.storage.events import CANCELLED, aware
@@ -26,6 +32,7 @@ class EventsConfig:
     quiet_start: int = 22
     quiet_end: int = 7
     default_language: str = "en"
+    default_zone: str = DEFAULT_ZONE  # for people whose country and zone are not known
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EventsConfig:
@@ -37,6 +44,7 @@ class EventsConfig:
             quiet_start=settings.quiet_hours_start,
             quiet_end=settings.quiet_hours_end,
             default_language=settings.default_language,
+            default_zone=settings.default_timezone,
         )
 
     def calendar_token(self, event_id: str, lang: str) -> str | None:
@@ -65,13 +73,19 @@ class EventsConfig:
         return f"{self.public_url.rstrip('/')}/ics/{token}.ics"
 
 
-def person_zone(user: User) -> str:
-    """The person's time zone: chosen, else their country's, else the region's default."""
-    return user.timezone or zone_for_country(user.country)
+def person_zone(user: User, default_zone: str) -> str:
+    """The person's time zone: chosen, else their country's, else the default
+    (DEFAULT_TIMEZONE)."""
+    return user.timezone or zone_for_country(user.country, default_zone)
 
 
 def person_language(user: User, default: str = "en") -> str:
     return user.language if user.language in LANGUAGES else default
+
+
+def language_and_zone(user: User, config: EventsConfig) -> tuple[str, str]:
+    """The language and the time zone a person reads events in."""
+    return person_language(user, config.default_language), person_zone(user, config.default_zone)
 
 
 def in_language(texts: dict[str, str], lang: str) -> str:

@@ -24,7 +24,7 @@ from actions.event_cards import (
     EventsConfig,
     card_text,
     in_language,
-    person_language,
+    language_and_zone,
     person_zone,
     place_of,
     time_change,
@@ -80,7 +80,7 @@ def _planned(config: EventsConfig, event: Event, user: User, now: datetime) -> d
     An offset is absent when its reminder cannot come between now and the start outside the
     quiet hours, or would come at the same instant as an earlier offset's.
     """
-    tz, start = person_zone(user), aware(event.starts_at)
+    tz, start = person_zone(user, config.default_zone), aware(event.starts_at)
     planned: dict[int, datetime] = {}
     for minutes in config.offsets_minutes:
         due = reminder_due(start, minutes, tz, now, config)
@@ -93,7 +93,7 @@ def _reminder(
     texts: Catalog, config: EventsConfig, event: Event, user: User, minutes: int
 ) -> tuple[list[Reply], str]:
     """The reminder as the person reads it (their language, times in their zone); its group."""
-    lang, tz = person_language(user, config.default_language), person_zone(user)
+    lang, tz = language_and_zone(user, config)
     key = "events.reminder_day" if minutes >= 720 else "events.reminder_soon"
     text = f"{texts.get(lang, key)}\n\n{card_text(texts, event, lang, tz, details=False)}"
     group = _group("r", event.id, event.version, minutes, lang, tz)
@@ -236,7 +236,7 @@ async def notify_change(
         return 0
     told = 0
     for user in await events.audience(session, event):
-        lang, tz = person_language(user, config.default_language), person_zone(user)
+        lang, tz = language_and_zone(user, config)
         # The place as this person reads it: a change in another language's text is none.
         old = in_language(before.get("place") or {}, lang) or before.get("online_url") or "—"
         new = place_of(event, lang) or "—"
@@ -269,7 +269,7 @@ async def notify_cancel(
     await events.withdraw(session, event.id, "event cancelled")
     told = 0
     for user in await events.audience(session, event):
-        lang, tz = person_language(user, config.default_language), person_zone(user)
+        lang, tz = language_and_zone(user, config)
         text = texts.get(
             lang,
             "events.cancelled",
@@ -292,7 +292,7 @@ async def announce(
         return 0
     told = 0
     for user in await events.audience(session, event):
-        lang, tz = person_language(user, config.default_language), person_zone(user)
+        lang, tz = language_and_zone(user, config)
         text = (
             f"{texts.get(lang, 'events.announce')}\n\n"
             f"{card_text(texts, event, lang, tz, details=True)}"

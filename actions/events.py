@@ -72,7 +72,7 @@ async def _listing(
     time_range: str | None,
     offset: int = 0,
 ) -> list[Reply]:
-    tz = person_zone(ctx.user)
+    tz = person_zone(ctx.user, config(ctx).default_zone)
     now = ctx.now()
     start = end = None
     if time_range is not None:
@@ -126,7 +126,15 @@ async def details(ctx: Context, payload: EventDetails) -> list[Reply]:
     event = await events.get(ctx.session, payload.event_id)
     if event is None:
         return [Reply(ctx.t("events.not_found"))]
-    return [card(ctx.texts, event, ctx.lang, person_zone(ctx.user), details=True)]
+    return [
+        card(
+            ctx.texts,
+            event,
+            ctx.lang,
+            person_zone(ctx.user, config(ctx).default_zone),
+            details=True,
+        )
+    ]
 
 
 async def add_to_calendar(ctx: Context, payload: AddToCalendar) -> list[Reply]:
@@ -247,14 +255,14 @@ ASK_COUNTRY = AskCountry()
 async def set_country(ctx: Context, country: str | None) -> None:
     """The person's country; their zone follows it unless they chose another zone, and so do
     the reminders already queued for them."""
-    user = ctx.user
-    before = person_zone(user)
-    derived = zone_for_country(user.country)
+    user, settings = ctx.user, config(ctx)
+    before = person_zone(user, settings.default_zone)
+    derived = zone_for_country(user.country, settings.default_zone)
     if user.timezone is None or user.timezone == derived:
-        user.timezone = zone_for_country(country)
+        user.timezone = zone_for_country(country, settings.default_zone)
     user.country = country
-    if person_zone(user) != before:
-        await event_reminders.follow_zone(ctx.session, ctx.texts, config(ctx), user, ctx.now())
+    if person_zone(user, settings.default_zone) != before:
+        await event_reminders.follow_zone(ctx.session, ctx.texts, settings, user, ctx.now())
 
 
 # --- what the person follows --------------------------------------------------------------

@@ -29,11 +29,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import flows, survey_charts, survey_results
 from actions.base import Action, Context
-from actions.event_cards import person_zone
+from actions.event_cards import EventsConfig, language_and_zone
 from actions.menu import menu_buttons
 from actions.survey_defs import SCALES, Question, Survey, catalogue, describe
 from bot.core import localtime
-from bot.core.i18n import LANGUAGES, Catalog
+from bot.core.i18n import Catalog
 from bot.core.messages import Button, Reply
 from bot.core.payloads import Cancel, FlowStep, Topic
 from bot.core.settings import load_settings
@@ -191,23 +191,28 @@ class TakeSurvey(flows.Flow):
         question = survey.questions[index]
         return f"({index + 1}/{len(survey.questions)}) {_text(question.text, ctx.lang)}"
 
-    def _answered(self, ctx: Context, survey: Survey, index: int, value: object) -> list[Reply]:
-        """The question's message edited to show the answer given, without its buttons, when
-        the channel said which message the pressed button was on (Telegram); else nothing.
+    def _in_place(
+        self, ctx: Context, survey: Survey, index: int, value: object, then: list[Reply]
+    ) -> list[Reply]:
+        """What follows a tap (the next question, or the thanks), in place of the question
+        tapped, under the answer just given, where the channel said which message the button
+        was on (Telegram); elsewhere as it is.
 
-        Like a chat transcript: the question stays with its answer and the next question comes
-        below as a new message (seen and notified even when the question had scrolled away).
+        One message per survey that fills in as the person taps: one Bot API call per answer,
+        and no old keyboard left to tap.
         """
         message = ctx.incoming.button_message
-        if message is None:
-            return []
+        if message is None or not then:
+            return then
         question = survey.questions[index]
         shown = (
             ctx.t("btn.survey_skip")
             if value is None
             else f"✓ {describe(question, value, ctx.lang)}"
         )
-        return [Reply(f"{self._heading(ctx, survey, index)}\n\n{shown}", edit=message)]
+        first = then[0]
+        answered = f"{self._heading(ctx, survey, index)}\n{shown}"
+        return [replace(first, text=f"{answered}\n\n{first.text}", edit=message), *then[1:]]
 
     async def _question_reply(self, ctx: Context, flow: ConversationState, survey: Survey) -> Reply:
         index = self._index(flow)
@@ -267,8 +272,8 @@ class TakeSurvey(flows.Flow):
         if answer == "keep":
             response = await self._response(ctx, flow)
             earlier = (await store.answers(ctx.session, response.id)) if response else {}
-            shown = self._answered(ctx, survey, index, earlier.get(question.id))
-            return shown + await self._next(ctx, flow, survey)
+            then = await self._next(ctx, flow, survey)
+            return self._in_place(ctx, survey, index, earlier.get(question.id), then)
         given: object = None
         if answer == "skip" and not question.required:
             given = None
@@ -288,8 +293,8 @@ class TakeSurvey(flows.Flow):
             return [await self._toggle(ctx, flow, survey, answer)]
         else:
             return [Reply(ctx.t("survey.stale")), *await self.prompt(ctx, flow)]
-        shown = self._answered(ctx, survey, index, given)
-        return shown + await self._store(ctx, flow, survey, question, given)
+        then = await self._store(ctx, flow, survey, question, given)
+        return self._in_place(ctx, survey, index, given, then)
 
     async def _toggle(
         self, ctx: Context, flow: ConversationState, survey: Survey, option: str
@@ -455,6 +460,7 @@ async def invite(
     due_at: datetime,
     *,
     texts: Catalog | None = None,
+    config: EventsConfig | None = None,
 ) -> int:
     """Invite people to a survey (after an event): an invitation now, a reminder 48 h later.
 
@@ -466,6 +472,7 @@ async def invite(
     """
     survey = catalogue()[survey_id]
     texts = texts or _catalog()
+    config = config or EventsConfig()
     invited = 0
     for user in users:
         if user.blocked:
@@ -476,8 +483,8 @@ async def invite(
         invitation_id = await store.add_invitation(session, survey.id, event_id, user.id, due_at)
         if invitation_id is None:
             continue
-        lang = user.language if user.language in LANGUAGES else "en"
-        zone = localtime.zone(person_zone(user))
+        lang, tz = language_and_zone(user, config)
+        zone = localtime.zone(tz)
         when = reasonable_hour(due_at, zone)
         title = _text(survey.title, lang)
         start = (Button(texts.get(lang, "btn.survey_start"), Topic("give_feedback").pack()),)
@@ -527,6 +534,7 @@ async def invite_after_event(
     *,
     now: datetime | None = None,
     texts: Catalog | None = None,
+    config: EventsConfig | None = None,
 ) -> int:
     """For the events feature, once an event has ended: invite its subscribers to its survey.
 
@@ -536,11 +544,14 @@ async def invite_after_event(
     due = ended_at + AFTER_EVENT
     if now is not None and due < now:
         due = now
-    return await invite(session, survey_id, event_id, users, due, texts=texts)
+    return await invite(session, survey_id, event_id, users, due, texts=texts, config=config)
 
 
 async def invite_after_ended_events(
-    session: AsyncSession, now: datetime, texts: Catalog | None = None
+    session: AsyncSession,
+    now: datetime,
+    texts: Catalog | None = None,
+    config: EventsConfig | None = None,
 ) -> int:
     """Every event with a survey that has ended: its subscribers are invited, once; how many.
 
@@ -562,7 +573,7 @@ async def invite_after_ended_events(
         assert event.survey is not None
         people = await events.subscribers(session, event)
         invited += await invite_after_event(
-            session, event.id, people, ended_at, event.survey, now=now, texts=texts
+            session, event.id, people, ended_at, event.survey, now=now, texts=texts, config=config
         )
     return invited
 

@@ -12,10 +12,11 @@ counts the answers stored and times the results of every response. Prints one JS
 
 People take time to read a question and tap: each participant waits a random time (exponential)
 before each step, its mean set so that all of them together send `--rate` messages a second.
-Default 15: Telegram lets a bot send about 30 messages a second, and a tap costs the bot two
-calls in Telegram (the question edited to show the answer, the next question sent; about 1.7 a
-step over the whole survey), so 15 steps a second is about what a Telegram bot can serve. The
-bot's own reply budget stays at its default, TELEGRAM_MAX_RATE 30, as deployed. `--rate 0`: no waiting at all,
+Default 15: Telegram lets a bot send about 30 messages a second, and a step costs the bot one
+Bot API call (a tap edits the question into the next one; the start sends two messages), so
+15 steps a second is half of what a Telegram bot can send; the same load as before taps
+became single edits (two calls a tap then, 85 % of the budget). The bot's own reply budget
+stays at its default, TELEGRAM_MAX_RATE 30, as deployed. `--rate 0`: no waiting at all,
 everyone as fast as the bot answers: the bot's throughput (`messages_per_s`), where the latency is
 only queueing (with `--rate 0` the reply budget is lifted, to measure the bot, not the budget).
 

@@ -223,7 +223,9 @@ async def running_app(
 
         await import_first_events(db, settings, texts, clock)
         # Before the worker: reminders of events that started during downtime are not sent.
-        sweeper = EventSweeper(db, clock, settings.events_sweep_seconds, texts)
+        sweeper = EventSweeper(
+            db, clock, settings.events_sweep_seconds, texts, EventsConfig.from_settings(settings)
+        )
         await sweeper.start()
         stack.push_async_callback(sweeper.stop)
         await worker.start()

@@ -23,6 +23,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from actions import surveys
+from actions.event_cards import EventsConfig
 from bot.core.i18n import Catalog
 from bot.core.ports import Clock
 from bot.storage import events
@@ -39,12 +40,18 @@ class EventSweeper:
     events to their survey, on a tick."""
 
     def __init__(
-        self, db: Database, clock: Clock, seconds: float = 10.0, texts: Catalog | None = None
+        self,
+        db: Database,
+        clock: Clock,
+        seconds: float = 10.0,
+        texts: Catalog | None = None,
+        config: EventsConfig | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
         self.seconds = seconds
         self.texts = texts
+        self.config = config
         self._scheduler: AsyncIOScheduler | None = None
 
     async def sweep(self) -> int:
@@ -59,7 +66,9 @@ class EventSweeper:
     async def invite_to_surveys(self) -> int:
         """Invite the subscribers of the events that have ended to their survey; how many."""
         return await self._step(
-            functools.partial(surveys.invite_after_ended_events, texts=self.texts),
+            functools.partial(
+                surveys.invite_after_ended_events, texts=self.texts, config=self.config
+            ),
             "inviting the subscribers of ended events to their survey",
             "%d people invited to the survey of an event that ended",
         )

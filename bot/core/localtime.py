@@ -59,8 +59,9 @@ _SEPARATORS = {"zh": " ", "my": " "}  # between the day and the time
 _TIME_PATTERNS = {"th": "HH:mm น.", "en": "h:mm a"}
 
 
-def zone_for_country(country: str | None) -> str:
-    return COUNTRY_ZONES.get(country or "", DEFAULT_ZONE)
+def zone_for_country(country: str | None, default: str = DEFAULT_ZONE) -> str:
+    """The zone of a country of the region; default for another or none."""
+    return COUNTRY_ZONES.get(country or "", default)
 
 
 def zone(name: str | None) -> ZoneInfo:

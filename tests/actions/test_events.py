@@ -226,6 +226,23 @@ async def test_a_thai_person_reads_buddhist_era_dates_in_thai(bot: Dispatcher) -
     assert "วันอาทิตย์ที่ 14 มีนาคม 2570, 09:00 น." in cards[0].text
 
 
+async def test_people_of_no_known_country_read_times_in_the_default_zone(
+    db: Database,
+    scripted_nlu: NluClient,
+    texts: Catalog,
+    knowledge: Knowledge,
+    clock: FakeClock,
+    settings: Settings,
+    bot: Dispatcher,
+) -> None:
+    in_shanghai = settings.model_copy(update={"default_timezone": "Asia/Shanghai"})
+    shanghai_bot = Dispatcher(db, scripted_nlu, texts, knowledge, clock, settings=in_shanghai)
+    for dispatcher, user, hour in ((bot, "som", "09:00 น."), (shanghai_bot, "lek", "10:00 น.")):
+        outcome = await dispatcher.handle(say(user, "มีกิจกรรมอะไรบ้าง"))
+        cards = [r for r in outcome.replies if r.text.startswith("📅")]
+        assert f"วันอาทิตย์ที่ 14 มีนาคม 2570, {hour}" in cards[0].text
+
+
 # --- reminders in two zones ---------------------------------------------------------------
 async def test_a_myanmar_and_a_thai_subscriber_are_reminded_at_the_right_instants(
     bot: Dispatcher, db: Database, clock: FakeClock

@@ -248,4 +248,6 @@ async def test_a_huge_message_is_cut_and_never_blocks_the_event_loop(
     done = True
     await tick
     assert outcome.replies and outcome.replies[0].text != texts.get("en", "error")
-    assert max(gaps) < 0.1, f"the event loop was blocked {max(gaps) * 1000:.0f} ms"
+    # Cutting 900,000 characters in the loop would block it for seconds; 0.25 s leaves room
+    # for a busy CI machine.
+    assert max(gaps) < 0.25, f"the event loop was blocked {max(gaps) * 1000:.0f} ms"

@@ -255,14 +255,15 @@ ASK_COUNTRY = AskCountry()
 async def set_country(ctx: Context, country: str | None) -> None:
     """The person's country; their zone follows it unless they chose another zone, and so do
     the reminders already queued for them."""
-    user, settings = ctx.user, config(ctx)
-    before = person_zone(user, settings.default_zone)
-    derived = zone_for_country(user.country, settings.default_zone)
+    user, events_config = ctx.user, config(ctx)
+    default = events_config.default_zone
+    before = person_zone(user, default)
+    derived = zone_for_country(user.country, default)
     if user.timezone is None or user.timezone == derived:
-        user.timezone = zone_for_country(country, settings.default_zone)
+        user.timezone = zone_for_country(country, default)
     user.country = country
-    if person_zone(user, settings.default_zone) != before:
-        await event_reminders.follow_zone(ctx.session, ctx.texts, settings, user, ctx.now())
+    if person_zone(user, default) != before:
+        await event_reminders.follow_zone(ctx.session, ctx.texts, events_config, user, ctx.now())
 
 
 # --- what the person follows --------------------------------------------------------------

@@ -202,7 +202,7 @@ class TakeSurvey(flows.Flow):
         and no old keyboard left to tap.
         """
         message = ctx.incoming.button_message
-        if message is None or not then:
+        if message is None:
             return then
         question = survey.questions[index]
         shown = (

@@ -35,6 +35,11 @@ class EventsConfig:
     default_zone: str = DEFAULT_ZONE  # for people whose country and zone are not known
 
     @classmethod
+    def of(cls, settings: Settings | None) -> EventsConfig:
+        """The configured settings, or the defaults where there are none (tools, tests)."""
+        return cls() if settings is None else cls.from_settings(settings)
+
+    @classmethod
     def from_settings(cls, settings: Settings) -> EventsConfig:
         secret = settings.calendar_secret
         return cls(

@@ -135,15 +135,16 @@ async def schedule(
     return added
 
 
-async def follow_zone(
+async def follow_person(
     session: AsyncSession, texts: Catalog, config: EventsConfig, user: User, now: datetime
 ) -> int:
-    """The person's time zone changed: their pending reminders are recomputed; how many.
+    """The person's language or time zone changed: their pending reminders are recomputed;
+    how many.
 
-    Each reminder not yet sent gets its instant in the new zone (quiet hours are local) and
-    its text with the times in the new zone; one that is already due keeps its instant (it
-    is being sent). A reminder that has no time left in the new zone is withdrawn, and one
-    the new zone allows where the old did not is added.
+    Each reminder not yet sent gets its instant in their zone (quiet hours are local) and its
+    text in their language with the times in their zone; one that is already due keeps its
+    instant (it is being sent). A reminder that has no time left in the new zone is
+    withdrawn, and one the new zone allows where the old did not is added.
     """
     pending: dict[str, list[Delivery]] = {}
     for row in await outbox.pending_of(session, user.id, REMINDER):
@@ -175,7 +176,7 @@ async def follow_zone(
                 )
         changed += await schedule(session, texts, config, event, user, now)
     if changed:
-        logger.info("user %d changed zone: %d reminders recomputed", user.id, changed)
+        logger.info("user %d changed language or zone: %d reminders recomputed", user.id, changed)
     return changed
 
 

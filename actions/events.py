@@ -12,7 +12,14 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from actions import attachments, event_admin, event_file, event_reminders, flows
+from actions import (
+    attachments,
+    event_admin,
+    event_file,
+    event_reminders,
+    flows,
+    queued_for_person,
+)
 from actions.base import Action, Context
 from actions.event_cards import EventsConfig, card, in_language, person_zone
 from actions.event_file import CATEGORIES, EventFileError
@@ -40,9 +47,7 @@ MAX_LISTED_PROBLEMS = 100  # problems of a refused events file listed in the sta
 
 
 def config(ctx: Context) -> EventsConfig:
-    if ctx.settings is not None:
-        return EventsConfig.from_settings(ctx.settings)
-    return EventsConfig()
+    return EventsConfig.of(ctx.settings)
 
 
 def _contract(value: str | None, allowed: tuple[str, ...]) -> str | None:
@@ -263,7 +268,7 @@ async def set_country(ctx: Context, country: str | None) -> None:
         user.timezone = zone_for_country(country, default)
     user.country = country
     if person_zone(user, default) != before:
-        await event_reminders.follow_zone(ctx.session, ctx.texts, events_config, user, ctx.now())
+        await queued_for_person.rewrite(ctx)
 
 
 # --- what the person follows --------------------------------------------------------------

@@ -39,7 +39,13 @@ from bot.core.payloads import Cancel, FlowStep, Topic
 from bot.core.settings import load_settings
 from bot.storage import events, images, outbox
 from bot.storage import surveys as store
-from bot.storage.models import ConversationState, Delivery, SurveyResponse, User
+from bot.storage.models import (
+    ConversationState,
+    Delivery,
+    SurveyInvitation,
+    SurveyResponse,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +69,8 @@ NOT_QUESTIONS = frozenset(
     {"give_feedback", "nlu_fallback", "out_of_scope", "greet", "goodbye", "thanks", "affirm"}
 )
 QUESTION_MARKS = ("?", "？", "՞", "၊?")
+# The outbox kinds of an invitation and of its reminder.
+SURVEY_INVITE, SURVEY_REMINDER = "survey_invite", "survey_reminder"
 # Invitations and reminders go out between these local hours.
 EARLIEST, LATEST = time(9, 0), time(19, 0)
 CHINESE_NUMBERS = {
@@ -452,6 +460,24 @@ def _catalog() -> Catalog:
     return Catalog.load()
 
 
+def _invitation(
+    texts: Catalog, survey: Survey, event_id: str | None, lang: str
+) -> dict[str, tuple[list[Reply], str]]:
+    """The invitation and its reminder as the person reads them, each with its group key
+    (LINE multicasts identical rows)."""
+    title = _text(survey.title, lang)
+    start = (Button(texts.get(lang, "btn.survey_start"), Topic("give_feedback").pack()),)
+    event = event_id or "-"
+    invitation = texts.get(lang, "survey.invite", title=title, intro=_text(survey.intro, lang))
+    return {
+        SURVEY_INVITE: ([Reply(invitation, start)], f"survey:{survey.id}:{event}:{lang}"[:64]),
+        SURVEY_REMINDER: (
+            [Reply(texts.get(lang, "survey.reminder", title=title), start)],
+            f"survey-r:{survey.id}:{event}:{lang}"[:64],
+        ),
+    }
+
+
 async def invite(
     session: AsyncSession,
     survey_id: str,
@@ -486,43 +512,62 @@ async def invite(
         lang, tz = language_and_zone(user, config)
         zone = localtime.zone(tz)
         when = reasonable_hour(due_at, zone)
-        title = _text(survey.title, lang)
-        start = (Button(texts.get(lang, "btn.survey_start"), Topic("give_feedback").pack()),)
-        event = event_id or "-"
-        await outbox.add(
-            session,
-            kind="survey_invite",
-            lane=outbox.BULK,
-            channel=user.channel,
-            chat_id=user.chat_id,
-            replies=[
-                Reply(
-                    texts.get(lang, "survey.invite", title=title, intro=_text(survey.intro, lang)),
-                    start,
-                )
-            ],
-            due_at=when,
-            user_id=user.id,
-            dedupe_key=invitation_key(survey.id, event_id, user.id),
-            group_key=f"survey:{survey.id}:{event}:{lang}"[:64],
-            ref=str(invitation_id),
-        )
-        await outbox.add(
-            session,
-            kind="survey_reminder",
-            lane=outbox.BULK,
-            channel=user.channel,
-            chat_id=user.chat_id,
-            replies=[Reply(texts.get(lang, "survey.reminder", title=title), start)],
-            due_at=reasonable_hour(when + REMINDER_AFTER, zone),
-            user_id=user.id,
-            dedupe_key=reminder_key(survey.id, event_id, user.id),
-            group_key=f"survey-r:{survey.id}:{event}:{lang}"[:64],
-            ref=str(invitation_id),
-        )
+        written = _invitation(texts, survey, event_id, lang)
+        for kind, due, key in (
+            (SURVEY_INVITE, when, invitation_key),
+            (SURVEY_REMINDER, reasonable_hour(when + REMINDER_AFTER, zone), reminder_key),
+        ):
+            replies, group = written[kind]
+            await outbox.add(
+                session,
+                kind=kind,
+                lane=outbox.BULK,
+                channel=user.channel,
+                chat_id=user.chat_id,
+                replies=replies,
+                due_at=due,
+                user_id=user.id,
+                dedupe_key=key(survey.id, event_id, user.id),
+                group_key=group,
+                ref=str(invitation_id),
+            )
         invited += 1
     logger.info("invited %d people to survey %s (event %s)", invited, survey_id, event_id)
     return invited
+
+
+async def follow_person(
+    session: AsyncSession, texts: Catalog, config: EventsConfig, user: User, now: datetime
+) -> int:
+    """The person's language or time zone changed: their pending invitations and reminders are
+    written again in their language, at a reasonable hour of their zone; how many.
+
+    An invitation goes at the first reasonable hour from when it was due (or now); its
+    reminder REMINDER_AFTER later, or, once the invitation is out, at the first reasonable
+    hour from its own instant. A row already due keeps its instant (it is being sent).
+    """
+    lang, tz = language_and_zone(user, config)
+    zone = localtime.zone(tz)
+    invited_at: dict[str, datetime] = {}  # the new instant of each invitation still pending
+    changed = 0
+    for kind in (SURVEY_INVITE, SURVEY_REMINDER):
+        for row in await outbox.pending_of(session, user.id, kind):
+            invitation = await session.get(SurveyInvitation, int(row.ref or 0))
+            if invitation is None or invitation.survey_id not in catalogue():
+                continue
+            survey = catalogue()[invitation.survey_id]
+            due = events.aware(row.due_at)
+            if due > now and kind == SURVEY_INVITE:
+                due = reasonable_hour(max(events.aware(invitation.invited_at), now), zone)
+                invited_at[row.ref or ""] = due
+            elif due > now:
+                after = invited_at.get(row.ref or "")
+                due = reasonable_hour(due if after is None else after + REMINDER_AFTER, zone)
+            replies, group = _invitation(texts, survey, invitation.event_id, lang)[kind]
+            changed += await outbox.revise(
+                session, row.id, due_at=due, replies=replies, group_key=group
+            )
+    return changed
 
 
 async def invite_after_event(
@@ -588,7 +633,7 @@ async def record_reminder(
 
 ACTIONS: dict[str, Action] = {"give_feedback": give_feedback}
 FLOWS: tuple[flows.Flow, ...] = (TAKE_SURVEY,)
-ON_SENT = {"survey_reminder": record_reminder}
+ON_SENT = {SURVEY_REMINDER: record_reminder}
 
 
 async def results_command(ctx: Context) -> list[Reply]:

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from actions import flows
+from actions import flows, queued_for_person
 from actions.base import Action, Context, StaffDesk
 from actions.handoff import answer_from_staff, talk_to_person, wants_person
 from actions.knowledge import Knowledge
@@ -238,6 +238,7 @@ class Dispatcher:
             lang = resolve_language(
                 user, understanding, incoming.language_hint, self.default_language
             )
+            before = user.language
             if not user.language_chosen and (
                 user.language is None
                 or (understanding is not None and lang == understanding.language.lang)
@@ -255,6 +256,8 @@ class Dispatcher:
                 understanding,
                 settings=self.settings,
             )
+            if before is not None and user.language != before:  # they now write in another
+                await queued_for_person.rewrite(ctx)
             replies = await self._act(ctx, understanding, nlu_down)
             present = not ctx.deleted
             delivery_id = None

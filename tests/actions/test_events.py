@@ -27,7 +27,7 @@ from bot.app import App
 from bot.core.event_payloads import AddToCalendar, ChangeCountry, RemindMe, StopFollowing
 from bot.core.i18n import Catalog
 from bot.core.messages import Attachment, Incoming, Kind, Reply
-from bot.core.payloads import FlowStep, unpack
+from bot.core.payloads import FlowStep, Language, unpack
 from bot.core.ports import Recipient
 from bot.core.settings import ROOT, Settings
 from bot.dispatcher import Dispatcher, Outcome
@@ -553,6 +553,34 @@ async def test_a_move_leaves_a_due_reminder_at_its_instant_and_withdraws_a_night
     assert [(aware(r.due_at), r.error) for r in withdrawn] == [
         (datetime(2027, 3, 19, 15, 30, tzinfo=UTC), "no time left in the new zone")
     ]
+
+
+async def test_pending_reminders_follow_the_language_written_in_and_the_one_chosen(
+    bot: Dispatcher, db: Database, texts: Catalog
+) -> None:
+    await bot.handle(say("ana", "what's coming up"))
+    await subscribe(bot, "ana", TREES, "TH")
+    before = await rows(db, "reminder", outbox.PENDING)
+
+    def written_in(lang: str) -> list[str]:
+        return [texts.get(lang, "events.reminder_day"), texts.get(lang, "events.reminder_soon")]
+
+    def heads(pending: list[Delivery]) -> list[str]:
+        return [text_of(row).split("\n\n")[0] for row in pending]
+
+    assert heads(before) == written_in("en")
+    # She writes in Thai (the language was detected, not chosen): the reminders follow.
+    assert (await bot.handle(say("ana", "มีกิจกรรมอะไรบ้าง"))).lang == "th"
+    thai = await rows(db, "reminder", outbox.PENDING)
+    assert heads(thai) == written_in("th")
+    assert [r.due_at for r in thai] == [r.due_at for r in before]  # at the same instants
+    # She chooses Burmese: they follow; writing Thai again no longer changes them.
+    await bot.handle(press("ana", Language("my").pack()))
+    assert heads(await rows(db, "reminder", outbox.PENDING)) == written_in("my")
+    await bot.handle(say("ana", "มีกิจกรรมอะไรบ้าง"))
+    burmese = await rows(db, "reminder", outbox.PENDING)
+    assert heads(burmese) == written_in("my")
+    assert any("၀" <= ch <= "၉" for ch in text_of(burmese[0]))  # its times in Burmese digits
 
 
 async def test_blocked_people_get_no_reminders(

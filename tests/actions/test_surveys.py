@@ -23,12 +23,14 @@ from actions.knowledge import Knowledge
 from actions.survey_defs import catalogue
 from actions.survey_results import compute
 from bot.cli_surveys import write_csv
+from bot.core.event_payloads import ChangeCountry
 from bot.core.i18n import Catalog
 from bot.core.messages import Incoming, Kind, Reply
-from bot.core.payloads import FlowResume, FlowStep, Topic, unpack
+from bot.core.payloads import FlowResume, FlowStep, Language, Topic, unpack
 from bot.dispatcher import Dispatcher
 from bot.storage import outbox, repo
 from bot.storage.database import Database
+from bot.storage.events import aware
 from bot.storage.models import Delivery, SurveyAnswer, SurveyInvitation, SurveyResponse
 from nlu.client import NluClient
 from scheduler.delivery import DeliveryConfig, DeliveryWorker
@@ -389,6 +391,59 @@ def test_typed_ratings_in_every_script() -> None:
     for text, value in [("5", 5), ("๕", 5), ("五", 5), ("၅", 5), ("៥", 5), ("໕", 5), ("10", 10)]:
         assert surveys.parse_number(text) == value
     assert surveys.parse_number("good") is None
+
+
+async def test_a_pending_invitation_follows_a_change_of_language_and_of_country(
+    bot: Dispatcher, db: Database, clock: FakeClock, texts: Catalog
+) -> None:
+    await make_user(db, "telegram", "vn1", "vi", "VN")
+    late = datetime(2026, 12, 1, 16, 0, tzinfo=UTC)  # 23:00 in Hanoi
+    clock.moment = late
+    assert await invite(db, ("telegram", "vn1"), due=late) == 1
+    title = catalogue()["event-feedback"].title
+
+    async def pending() -> list[tuple[str, datetime, str]]:
+        async with db.session() as session:
+            query = (
+                select(Delivery)
+                .where(Delivery.status == outbox.PENDING, Delivery.kind != "reply")
+                .order_by(Delivery.id)
+            )
+            return [
+                (r.kind, aware(r.due_at), Reply.from_json(r.content[0]).text)
+                for r in (await session.scalars(query)).all()
+            ]
+
+    morning = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # 09:00 in Hanoi
+    before = await pending()
+    assert [(kind, due) for kind, due, _ in before] == [
+        ("survey_invite", morning),
+        ("survey_reminder", morning + timedelta(hours=48)),
+    ]
+    assert before[1][2] == texts.get("vi", "survey.reminder", title=title["vi"])
+
+    # She chooses English: both are rewritten in English, at the same instants.
+    await bot.handle(press("telegram", "vn1", Language("en").pack()))
+    after = await pending()
+    assert [(kind, due) for kind, due, _ in after] == [(kind, due) for kind, due, _ in before]
+    assert after[0][2].startswith("📝 " + title["en"])
+    assert after[1][2] == texts.get("en", "survey.reminder", title=title["en"])
+
+    # She moves to Myanmar: 09:00 in Hanoi is 08:30 in Yangon, so both wait half an hour.
+    asked = await bot.handle(press("telegram", "vn1", ChangeCountry().pack()))
+    choice = next(
+        s
+        for s in (unpack(b.data) for b in asked.replies[-1].buttons)
+        if isinstance(s, FlowStep) and s.value == "MM"
+    )
+    await bot.handle(press("telegram", "vn1", choice.pack()))
+    yangon = morning + timedelta(minutes=30)
+    moved = await pending()
+    assert [(kind, due) for kind, due, _ in moved] == [
+        ("survey_invite", yangon),
+        ("survey_reminder", yangon + timedelta(hours=48)),
+    ]
+    assert moved[1][2] == after[1][2]  # still English
 
 
 def test_invitations_wait_for_a_reasonable_local_hour() -> None:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.announcement import Announcement
+from bot.core.announcement import Announcement, parse
 from bot.core.audience import CHANNELS, Audience
 from bot.storage import outbox
 from bot.storage.models import Broadcast, Delivery, Subscription, SurveyInvitation, User
@@ -72,6 +72,34 @@ async def audience_of(
     return [Person(uid, channel, chat, lang) for uid, channel, chat, lang in rows.all()]
 
 
+def group_key(broadcast_id: int, version: str) -> str:
+    """The rows of one language version of a broadcast (LINE multicasts them together)."""
+    return f"b{broadcast_id}:{version}"
+
+
+async def follow_language(session: AsyncSession, user_id: int, lang: str | None) -> int:
+    """The person now reads lang: their broadcasts not yet sent (scheduled, or not yet
+    reached) get that language version, or the fallback; where the announcement has neither,
+    they keep the version they had. How many changed."""
+    changed = 0
+    for row in await outbox.pending_of(session, user_id, KIND):
+        broadcast = await session.get(Broadcast, int(row.ref or 0))
+        if broadcast is None:
+            continue
+        announcement = parse(broadcast.message)
+        version = announcement.version_for(lang)
+        if version is None or row.group_key == group_key(broadcast.id, version):
+            continue
+        changed += await outbox.revise(
+            session,
+            row.id,
+            due_at=row.due_at,
+            replies=[announcement.reply(version)],
+            group_key=group_key(broadcast.id, version),
+        )
+    return changed
+
+
 async def create(
     session: AsyncSession,
     *,
@@ -114,7 +142,7 @@ async def create(
                 "due_at": due,
                 "user_id": person.user_id,
                 "dedupe_key": f"{KIND}:{broadcast.id}:{person.user_id}",
-                "group_key": f"b{broadcast.id}:{version}",
+                "group_key": group_key(broadcast.id, version),
                 "ref": str(broadcast.id),
             }
         )

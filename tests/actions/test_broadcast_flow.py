@@ -13,13 +13,14 @@ from actions.base import StaffDesk
 from actions.broadcast import progress_text
 from actions.knowledge import Knowledge
 from bot.core.i18n import Catalog
-from bot.core.messages import Attachment, Incoming, Kind
-from bot.core.payloads import FlowStep, Topic, unpack
+from bot.core.messages import Attachment, Incoming, Kind, Reply
+from bot.core.payloads import FlowStep, Language, Topic, unpack
 from bot.dispatcher import Dispatcher, Outcome
 from bot.storage import outbox, repo
 from bot.storage.database import Database
-from bot.storage.models import Broadcast
+from bot.storage.models import Broadcast, Delivery
 from nlu.client import NluClient
+from tests.broadcasting import NEWS, queue_broadcast
 from tests.clock import FakeClock
 from tests.standins.rasa import RasaStandIn
 
@@ -179,6 +180,35 @@ async def test_notifications_turn_announcements_off_and_on(
     async with sqlite_db.session() as session:
         user = await repo.get_user(session, "telegram", "300")
         assert user is not None and user.announcements is True
+
+
+async def test_a_scheduled_broadcast_follows_a_change_of_language_where_it_has_a_version(
+    bot: Dispatcher, sqlite_db: Database
+) -> None:
+    await _people(sqlite_db)
+    broadcast_id = await queue_broadcast(sqlite_db, "all", NEWS, send_at_in=3600)
+
+    async def pending() -> dict[str, tuple[str, datetime]]:
+        async with sqlite_db.session() as session:
+            query = select(Delivery).where(
+                Delivery.kind == "broadcast", Delivery.status == outbox.PENDING
+            )
+            rows = (await session.scalars(query)).all()
+            return {r.chat_id: (Reply.from_json(r.content[0]).text, r.due_at) for r in rows}
+
+    before = await pending()
+    assert {chat: text for chat, (text, _) in before.items()} == {
+        "101": NEWS["th"],
+        "102": NEWS["en"],
+        "U1": NEWS["th"],  # U2 reads Vietnamese, which the message lacks (no fallback)
+    }
+    await bot.handle(press("102", Language("th").pack()))  # English → Thai
+    await bot.handle(press("101", Language("km").pack()))  # no Khmer version: Thai kept
+    after = await pending()
+    assert after == {**before, "102": (NEWS["th"], before["102"][1])}
+    async with sqlite_db.session() as session:
+        rows = await session.scalars(select(Delivery).where(Delivery.chat_id == "102"))
+        assert {r.group_key for r in rows if r.kind == "broadcast"} == {f"b{broadcast_id}:th"}
 
 
 MESSAGE_FILE = """\

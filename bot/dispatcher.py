@@ -256,7 +256,7 @@ class Dispatcher:
                 understanding,
                 settings=self.settings,
             )
-            if before is not None and user.language != before:  # they now write in another
+            if before is not None and user.language != before:  # now written in another
                 await queued_for_person.rewrite(ctx)
             replies = await self._act(ctx, understanding, nlu_down)
             present = not ctx.deleted

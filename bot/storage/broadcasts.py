@@ -77,7 +77,7 @@ def group_key(broadcast_id: int, version: str) -> str:
     return f"b{broadcast_id}:{version}"
 
 
-async def follow_language(session: AsyncSession, user_id: int, lang: str | None) -> int:
+async def follow_language(session: AsyncSession, user_id: int, lang: str) -> int:
     """The person now reads lang: their broadcasts not yet sent (scheduled, or not yet
     reached) get that language version, or the fallback; where the announcement has neither,
     they keep the version they had. How many changed."""

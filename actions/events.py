@@ -260,8 +260,7 @@ ASK_COUNTRY = AskCountry()
 async def set_country(ctx: Context, country: str | None) -> None:
     """The person's country; their zone follows it unless they chose another zone, and so do
     the reminders already queued for them."""
-    user, events_config = ctx.user, config(ctx)
-    default = events_config.default_zone
+    user, default = ctx.user, config(ctx).default_zone
     before = person_zone(user, default)
     derived = zone_for_country(user.country, default)
     if user.timezone is None or user.timezone == derived:
